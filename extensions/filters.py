@@ -1,0 +1,86 @@
+"""Filters for copier.yml and the template: pure functions, and one registrar that knows Jinja.
+
+The validation filters return the sentence a user reads when an answer is refused (Copier shows a
+validator's rendered text as the error), or "" when the answer is valid.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+# Which service cannot work without which: core-service verifies tokens through auth-service's JWKS,
+# mcp-server's tools call core-service, and the frontend signs in and lists resources through both.
+SERVICE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "auth-service": (),
+    "core-service": ("auth-service",),
+    "mcp-server": ("core-service",),
+    "frontend": ("auth-service", "core-service"),
+}
+
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+
+
+def hostname_error(value: str) -> str:
+    """Explain why `value` is not a public DNS name a certificate can be issued for."""
+    allowed = (
+        'The domain must be a lowercase public hostname such as "hub.example.com": at least two labels of '
+        "letters, digits and inner dashes (1 to 63 characters each, 253 in all), with no scheme, port, "
+        "path or trailing dot."
+    )
+    labels = value.split(".")
+    if len(value) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        return allowed
+    if labels[-1].isdigit():
+        return "The domain must be a hostname, not an IP address: certificates are issued for names."
+    return ""
+
+
+def email_error(value: str, label: str) -> str:
+    """Explain why `value` is not an email address; `label` names the question in the sentence."""
+    if _EMAIL.match(value):
+        return ""
+    return f'The {label} must be an address like "name@example.org".'
+
+
+def service_selection_error(services: Iterable[str]) -> str:
+    """Explain why a selection of services cannot be rendered."""
+    # Copier has already refused names outside the choices; only the combination is checked here.
+    chosen = list(services)
+    if not chosen:
+        return f"Choose at least one service among {', '.join(SERVICE_REQUIREMENTS)}."
+    for name in chosen:
+        missing = [needed for needed in SERVICE_REQUIREMENTS[name] if needed not in chosen]
+        if missing:
+            return f"{name} needs {' and '.join(missing)}: add it to the services, or drop {name}."
+    return ""
+
+
+def slugify(value: str) -> str:
+    """A package-safe name: ASCII lowercase letters and digits, words joined by single dashes."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
+
+
+def js_string(value: str) -> str:
+    """`value` as a JavaScript string literal quoted the way Prettier (singleQuote) would print it."""
+    quote = '"' if value.count("'") > value.count('"') else "'"
+    escaped = value.replace("\\", "\\\\").replace(quote, "\\" + quote)
+    return f"{quote}{escaped}{quote}"
+
+
+class FiltersExtension(Extension):
+    """Registers the validation filters with Copier's Jinja environment."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters["hostname_error"] = hostname_error
+        environment.filters["email_error"] = email_error
+        environment.filters["service_selection_error"] = service_selection_error
+        environment.filters["js_string"] = js_string
+        environment.filters["slugify"] = slugify

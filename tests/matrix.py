@@ -1,0 +1,72 @@
+"""The answer matrix as data: what every render test runs over.
+
+`SUPPORTED_COMBINATIONS` are small overrides of `BASE_ANSWERS`, each with a readable id; every one
+must render, and the build tier builds the named ones. `UNSUPPORTED_COMBINATIONS` must be refused,
+each with the sentence (a fragment of it) that tells the user what is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ALL_SERVICES = ["auth-service", "core-service", "mcp-server", "frontend"]
+
+BASE_ANSWERS: dict[str, Any] = {
+    "project_name": "Acme AI Hub",
+    "author_name": "Acme Platform Team",
+    "author_email": "platform@acme.dev",
+    "domain": "hub.acme.dev",
+}
+
+SUPPORTED_COMBINATIONS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "node:22": {"node_version": 22},
+    "services:no-frontend-no-mcp": {"services": ["auth-service", "core-service"]},
+    "services:auth-only": {"services": ["auth-service"]},
+    "services:no-frontend": {"services": ["auth-service", "core-service", "mcp-server"]},
+    "services:no-mcp": {"services": ["auth-service", "core-service", "frontend"]},
+    "license:Apache-2.0": {"license": "Apache-2.0"},
+    "license:UNLICENSED": {"license": "UNLICENSED"},
+    "scope:custom": {"npm_scope": "@acme-labs", "project_slug": "acme-platform"},
+    "name:quotes": {"project_name": 'O\'Brien "Agents" Hub', "description": "It's the agents' hub."},
+    "description:long": {"description": "A platform " + "for agents and their humans, " * 6 + "with care."},
+    "domain:deep": {"domain": "ai.eu-west.platform.acme-corp.co.uk"},
+}
+
+# The renders the build tier installs, builds and tests with the real toolchain.
+BUILD_COMBINATIONS = ["defaults", "services:no-frontend-no-mcp", "node:22"]
+
+UNSUPPORTED_COMBINATIONS: dict[str, tuple[dict[str, Any], str]] = {
+    "slug:uppercase": ({"project_slug": "Acme-Hub"}, "lowercase letters, digits and single dashes"),
+    "slug:leading-digit": ({"project_slug": "9hub"}, "starting with a letter"),
+    "slug:underscore": ({"project_slug": "acme_hub"}, "lowercase letters, digits and single dashes"),
+    "slug:trailing-dash": ({"project_slug": "acme-"}, "not ending with a dash"),
+    "slug:too-long": ({"project_slug": "a" * 51}, "2 to 50 characters"),
+    "slug:one-letter": ({"project_slug": "a"}, "2 to 50 characters"),
+    "name:empty": ({"project_name": "  "}, "project name must not be empty"),
+    "scope:no-at": ({"npm_scope": "acme"}, 'npm scope must be "@" followed by'),
+    "scope:uppercase": ({"npm_scope": "@Acme"}, "lowercase letters, digits"),
+    "scope:with-slash": ({"npm_scope": "@acme/hub"}, 'npm scope must be "@" followed by'),
+    "description:multiline": ({"description": "one\ntwo"}, "description must be one non-empty line"),
+    "author:empty": ({"author_name": ""}, "author name must not be empty"),
+    "email:no-at": ({"author_email": "platform.acme.dev"}, "author email must be an address like"),
+    "email:space": ({"author_email": "plat form@acme.dev"}, "author email must be an address like"),
+    "le-email:bad": ({"letsencrypt_email": "ops@localhost"}, "Let's Encrypt email must be an address like"),
+    "license:unknown": ({"license": "GPL-3.0"}, "'GPL-3.0' is not in ['MIT', 'Apache-2.0', 'UNLICENSED']"),
+    "node:20": ({"node_version": 20}, "20 is not in [24, 22]"),
+    "services:empty": ({"services": []}, "Choose at least one service"),
+    "services:unknown": ({"services": ["auth-service", "billing"]}, "'billing' is not in"),
+    "services:mcp-without-core": (
+        {"services": ["auth-service", "mcp-server"]},
+        "mcp-server needs core-service: add it to the services, or drop mcp-server.",
+    ),
+    "services:core-without-auth": ({"services": ["core-service"]}, "core-service needs auth-service"),
+    "services:frontend-alone": ({"services": ["frontend"]}, "frontend needs auth-service and core-service"),
+    "domain:single-label": ({"domain": "localhost"}, "at least two labels"),
+    "domain:scheme": ({"domain": "https://hub.acme.dev"}, "with no scheme, port, path or trailing dot"),
+    "domain:port": ({"domain": "hub.acme.dev:8443"}, "with no scheme, port, path or trailing dot"),
+    "domain:uppercase": ({"domain": "Hub.Acme.dev"}, "lowercase public hostname"),
+    "domain:trailing-dot": ({"domain": "hub.acme.dev."}, "no scheme, port, path or trailing dot"),
+    "domain:ip": ({"domain": "192.168.1.10"}, "not an IP address"),
+    "domain:label-too-long": ({"domain": "a" * 64 + ".acme.dev"}, "1 to 63 characters each"),
+}

@@ -1,0 +1,45 @@
+"""Reading a rendered project by meaning: its files, manifests and lock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SKIPPED_DIRS = {"node_modules", "dist", "coverage", ".git"}
+
+
+def project_files(root: Path) -> Iterator[Path]:
+    """Every file the template rendered (not installed or built ones)."""
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not SKIPPED_DIRS.intersection(path.relative_to(root).parts):
+            yield path
+
+
+def relative_files(root: Path) -> set[str]:
+    return {path.relative_to(root).as_posix() for path in project_files(root)}
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def workspace_dirs(root: Path) -> list[str]:
+    return sorted(path.name for path in (root / "packages").iterdir() if path.is_dir())
+
+
+def resolve_in_lock(packages: dict[str, Any], location: str, name: str) -> str | None:
+    """The lock entry Node would load for `name` required from `location` (nearest node_modules)."""
+    parts = location.split("/") if location else []
+    for depth in range(len(parts), -1, -1):
+        candidate = "/".join([*parts[:depth], "node_modules", name])
+        if candidate in packages:
+            return candidate
+    return None

@@ -1,0 +1,220 @@
+"""Every supported answer set renders, and its files mean what they should."""
+
+from __future__ import annotations
+
+import filecmp
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import answers_for
+from tests.matrix import SUPPORTED_COMBINATIONS
+from tests.project import load_json, load_yaml, project_files, relative_files, resolve_in_lock, workspace_dirs
+
+pytestmark = pytest.mark.render
+
+COMBINATIONS = list(SUPPORTED_COMBINATIONS)
+SCRIPT_NAMES = {"build", "lint", "typecheck", "test", "clean"}
+ROOT_SCRIPTS = {"build", "dev", "lint", "typecheck", "test", "clean", "format", "format:check"}
+JINJA_LEFTOVER = re.compile(r"\{\{|\{%|%\}|\}\}")
+
+
+def expected_workspaces(answers: dict[str, Any]) -> list[str]:
+    return sorted(
+        ["shared", *answers.get("services", ["auth-service", "core-service", "mcp-server", "frontend"])]
+    )
+
+
+@pytest.fixture(params=COMBINATIONS)
+def case(request: pytest.FixtureRequest, rendered: Any) -> tuple[Path, dict[str, Any]]:
+    answers = answers_for(request.param)
+    answers.setdefault("services", ["auth-service", "core-service", "mcp-server", "frontend"])
+    return rendered(request.param), answers
+
+
+def test_no_template_syntax_is_left(case: tuple[Path, dict[str, Any]]) -> None:
+    project, _ = case
+    leftovers = [
+        path.relative_to(project).as_posix()
+        for path in project_files(project)
+        if JINJA_LEFTOVER.search(path.read_text(encoding="utf-8"))
+    ]
+    assert leftovers == []
+
+
+def test_every_json_and_yaml_file_parses(case: tuple[Path, dict[str, Any]]) -> None:
+    project, _ = case
+    parsed = 0
+    for path in project_files(project):
+        if path.suffix == ".json":
+            load_json(path)
+            parsed += 1
+        elif path.suffix in {".yml", ".yaml"}:
+            load_yaml(path)
+            parsed += 1
+    assert parsed >= 10
+
+
+def test_workspaces_are_exactly_shared_and_the_chosen_services(case: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = case
+    assert workspace_dirs(project) == expected_workspaces(answers)
+
+
+def test_manifests_name_the_scope_and_share_script_names(case: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = case
+    root = load_json(project / "package.json")
+    recorded = load_yaml(project / ".copier-answers.yml")
+    slug, scope = recorded["project_slug"], recorded["npm_scope"]
+    assert root["name"] == slug
+    assert root["workspaces"] == ["packages/*"]
+    assert set(root["scripts"]) >= ROOT_SCRIPTS
+    # The root only delegates to the workspaces (formatting is the one repository-wide tool).
+    for name in ("build", "lint", "typecheck", "test"):
+        assert root["scripts"][name] == f"npm run {name} --workspaces --if-present"
+    assert root["engines"]["node"] == f">={answers.get('node_version', 24)}"
+    assert root["devDependencies"]["@types/node"].startswith(f"^{answers.get('node_version', 24)}.")
+    for workspace in workspace_dirs(project):
+        manifest = load_json(project / "packages" / workspace / "package.json")
+        assert manifest["name"] == f"{scope}/{workspace}"
+        assert set(manifest["scripts"]) >= SCRIPT_NAMES
+        assert manifest.get("license") == answers.get("license", "MIT")
+        internal = {
+            dep: spec for dep, spec in manifest.get("dependencies", {}).items() if dep.startswith(scope)
+        }
+        assert all(spec == "*" for spec in internal.values()), "internal dependencies are written '*'"
+
+
+def test_lock_matches_every_manifest_and_is_complete(case: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = case
+    lock = load_json(project / "package-lock.json")
+    packages = lock["packages"]
+    root = load_json(project / "package.json")
+    assert lock["name"] == root["name"]
+    assert packages[""]["devDependencies"] == root["devDependencies"]
+    chosen = expected_workspaces(answers)
+    assert (
+        sorted(p.split("/")[1] for p in packages if p.count("/") == 1 and p.startswith("packages/")) == chosen
+    )
+    for workspace in chosen:
+        manifest = load_json(project / "packages" / workspace / "package.json")
+        entry = packages[f"packages/{workspace}"]
+        assert entry["name"] == manifest["name"]
+        for field in ("dependencies", "devDependencies"):
+            assert entry.get(field, {}) == manifest.get(field, {}), f"{workspace} {field}"
+        assert packages[f"node_modules/{manifest['name']}"] == {
+            "resolved": f"packages/{workspace}",
+            "link": True,
+        }
+    # Every dependency a kept package declares can be found, and nothing else is kept.
+    for location, entry in packages.items():
+        if entry.get("link"):
+            continue
+        optional = set(entry.get("optionalDependencies", {})) | {
+            name for name, meta in entry.get("peerDependenciesMeta", {}).items() if meta.get("optional")
+        }
+        for name in entry.get("dependencies", {}):
+            assert resolve_in_lock(packages, location, name) or name in optional, f"{location} needs {name}"
+    if "frontend" not in chosen:
+        assert not any(location.endswith("node_modules/react") for location in packages)
+
+
+def test_solution_tsconfig_references_every_compiled_workspace(case: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = case
+    references = [ref["path"] for ref in load_json(project / "tsconfig.json")["references"]]
+    compiled = [name for name in expected_workspaces(answers) if name != "frontend"]
+    assert sorted(references) == [f"./packages/{name}/tsconfig.build.json" for name in compiled]
+
+
+def test_node_major_is_the_answer_everywhere(case: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = case
+    major = answers.get("node_version", 24)
+    assert (project / ".nvmrc").read_text(encoding="utf-8") == f"{major}\n"
+    assert f"const expected = {major};" in (project / "scripts/check-node.mjs").read_text(encoding="utf-8")
+
+
+def test_license_follows_the_answer(case: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = case
+    license_id = answers.get("license", "MIT")
+    license_file = project / "LICENSE"
+    assert license_file.is_file() is (license_id != "UNLICENSED")
+    if license_id == "MIT":
+        assert license_file.read_text(encoding="utf-8").startswith(
+            "MIT License\n\nCopyright (c) Acme Platform Team"
+        )
+    if license_id == "Apache-2.0":
+        assert "Apache License\n                           Version 2.0" in license_file.read_text(
+            encoding="utf-8"
+        )
+
+
+def test_compose_files_keep_data_services_private(case: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = case
+    backend = [name for name in answers["services"] if name != "frontend"]
+    prod = load_yaml(project / "docker-compose.prod.yml")
+    assert set(prod["services"]) == {"postgres", "redis", *backend}
+    for name, service in prod["services"].items():
+        assert "healthcheck" in service, name
+        assert all(str(port).startswith("127.0.0.1:") for port in service.get("ports", [])), name
+    for name in ("postgres", "redis"):
+        assert "ports" not in prod["services"][name]
+        assert prod["services"][name]["networks"] == ["data"]
+    assert prod["networks"]["data"]["internal"] is True
+    dev = load_yaml(project / "docker-compose.yml")
+    for service in dev["services"].values():
+        assert all(str(port).startswith("127.0.0.1:") for port in service["ports"])
+
+
+def test_answers_file_records_answers_and_no_secret(case: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = case
+    recorded = load_yaml(project / ".copier-answers.yml")
+    for key, value in answers.items():
+        assert recorded[key] == value
+    assert not [key for key in recorded if re.search(r"secret|password|token|key", key)]
+
+
+def test_frontend_strings_are_valid_typescript_literals(case: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = case
+    site = project / "packages/frontend/src/site.ts"
+    assert site.is_file() is ("frontend" in answers["services"])
+    if site.is_file():
+        text = site.read_text(encoding="utf-8")
+        assert answers["project_name"].replace("'", "\\'") in text or answers["project_name"] in text
+
+
+def test_default_render_has_the_seed_layout(rendered: Any) -> None:
+    files = relative_files(rendered("defaults"))
+    for expected in (
+        "package.json",
+        "package-lock.json",
+        "tsconfig.base.json",
+        "tsconfig.json",
+        "eslint.config.js",
+        ".prettierrc",
+        ".editorconfig",
+        ".gitignore",
+        ".nvmrc",
+        ".env.example",
+        "README.md",
+        "docker-compose.yml",
+        "docker-compose.prod.yml",
+        "docs/architecture.md",
+        "scripts/check-node.mjs",
+        "packages/shared/src/index.ts",
+        "packages/auth-service/src/app.ts",
+        "packages/auth-service/src/server.ts",
+        "packages/core-service/src/app.ts",
+        "packages/mcp-server/src/app.ts",
+        "packages/frontend/src/app.tsx",
+    ):
+        assert expected in files
+
+
+def test_two_renders_of_the_same_answers_are_byte_identical(copie: Any, template_dir: Path) -> None:
+    first = copie.copy(extra_answers=answers_for("defaults"), template_dir=template_dir).project_dir
+    second = copie.copy(extra_answers=answers_for("defaults"), template_dir=template_dir).project_dir
+    assert relative_files(first) == relative_files(second)
+    _, mismatch, errors = filecmp.cmpfiles(first, second, sorted(relative_files(first)), shallow=False)
+    assert mismatch == []
+    assert errors == []

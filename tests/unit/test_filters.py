@@ -1,0 +1,126 @@
+"""The filters of extensions/filters.py, as functions and through Copier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from extensions.filters import email_error, hostname_error, js_string, service_selection_error, slugify
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    "hostname", ["hub.example.com", "a.io", "x-1.y-2.example.co.uk", f"{'a' * 63}.example.com"]
+)
+def test_hostname_accepts_public_names(hostname: str) -> None:
+    assert hostname_error(hostname) == ""
+
+
+@pytest.mark.parametrize(
+    "hostname",
+    [
+        "localhost",
+        "Hub.example.com",
+        "-hub.example.com",
+        "hub-.example.com",
+        "hub..example.com",
+        "hub.example.com.",
+        "hub_1.example.com",
+        "https://hub.example.com",
+        "hub.example.com/path",
+        "hub.example.com:443",
+        f"{'a' * 64}.example.com",
+        ".".join(["abcdefghi"] * 26),
+        "",
+    ],
+)
+def test_hostname_refuses_what_cannot_get_a_certificate(hostname: str) -> None:
+    assert "The domain must be a lowercase public hostname" in hostname_error(hostname)
+
+
+def test_hostname_refuses_ip_addresses_with_their_own_sentence() -> None:
+    assert hostname_error("10.0.0.1") == (
+        "The domain must be a hostname, not an IP address: certificates are issued for names."
+    )
+
+
+@pytest.mark.parametrize("address", ["a@b.co", "first.last+tag@mail.example.org", "x_y%z@a-b.io"])
+def test_email_accepts_addresses(address: str) -> None:
+    assert email_error(address, "author email") == ""
+
+
+@pytest.mark.parametrize("address", ["", "plain", "a@b", "a b@c.io", "@c.io", "a@.io", "a@c.i"])
+def test_email_refusal_names_the_question(address: str) -> None:
+    assert (
+        email_error(address, "author email") == 'The author email must be an address like "name@example.org".'
+    )
+
+
+@pytest.mark.parametrize(
+    ("services", "error"),
+    [
+        (["auth-service"], ""),
+        (["auth-service", "core-service"], ""),
+        (["auth-service", "core-service", "mcp-server", "frontend"], ""),
+        ([], "Choose at least one service among auth-service, core-service, mcp-server, frontend."),
+        (["core-service"], "core-service needs auth-service: add it to the services, or drop core-service."),
+        (
+            ["auth-service", "mcp-server"],
+            "mcp-server needs core-service: add it to the services, or drop mcp-server.",
+        ),
+        (
+            ["frontend"],
+            "frontend needs auth-service and core-service: add it to the services, or drop frontend.",
+        ),
+    ],
+)
+def test_service_selection(services: list[str], error: str) -> None:
+    assert service_selection_error(services) == error
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Smart AI Hub", "smart-ai-hub"),
+        ("Café  Ünïcode!", "cafe-unicode"),
+        ("  --Agents 2 Go--  ", "agents-2-go"),
+    ],
+)
+def test_slugify(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        ("plain", "'plain'"),
+        ("it's", '"it\'s"'),
+        ('say "hi"', "'say \"hi\"'"),
+        ("it's \"both\" 'ways'", '"it\'s \\"both\\" \'ways\'"'),
+        ("back\\slash", "'back\\\\slash'"),
+    ],
+)
+def test_js_string_quotes_like_prettier(value: str, literal: str) -> None:
+    assert js_string(value) == literal
+
+
+def test_filters_work_inside_copier(render_fixture: Any) -> None:
+    out = render_fixture("filters", "filters.py")
+    assert (out / "out.txt").read_text(
+        encoding="utf-8"
+    ) == 'slug=cafe-agents-hub\nliteral="Café Agents\' Hub"\n'
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"domain": "localhost"}, "The domain must be a lowercase public hostname"),
+        ({"email": "nobody"}, 'The contact email must be an address like "name@example.org".'),
+        ({"services": ["mcp-server"]}, "mcp-server needs core-service"),
+    ],
+)
+def test_validators_refuse_inside_copier(render_fixture: Any, answers: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        render_fixture("filters", "filters.py", answers)

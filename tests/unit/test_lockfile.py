@@ -1,0 +1,76 @@
+"""Cutting the stored lock down to a render's workspaces (extensions/lockfile.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from extensions.lockfile import cut_lock
+from tests.unit.conftest import FIXTURES
+
+pytestmark = pytest.mark.unit
+
+STORED = (FIXTURES / "lockfile/locks/node24.json").read_text(encoding="utf-8")
+
+
+def cut(workspaces: list[str]) -> dict[str, Any]:
+    return cut_lock(STORED, "@acme", "acme-hub", "Apache-2.0", workspaces)["packages"]
+
+
+def test_placeholders_become_the_project_names() -> None:
+    lock = cut_lock(STORED, "@acme", "acme-hub", "Apache-2.0", ["shared", "api"])
+    assert lock["name"] == "acme-hub"
+    assert lock["packages"][""]["name"] == "acme-hub"
+    assert lock["packages"]["packages/api"]["dependencies"] == {"@acme/shared": "*", "logger": "^2.0.0"}
+    assert lock["packages"]["node_modules/@acme/api"] == {"resolved": "packages/api", "link": True}
+    assert "lockgen" not in json.dumps(lock)
+
+
+def test_license_follows_the_answer() -> None:
+    packages = cut(["shared", "api"])
+    assert {packages[location]["license"] for location in ("", "packages/shared", "packages/api")} == {
+        "Apache-2.0"
+    }
+
+
+def test_everything_is_kept_when_every_workspace_is() -> None:
+    assert set(cut(["shared", "api", "web"])) == set(json.loads(STORED)["packages"]) - {
+        "node_modules/@lockgen/api",
+        "node_modules/@lockgen/shared",
+        "node_modules/@lockgen/web",
+        "node_modules/never-installed",
+    } | {"node_modules/@acme/api", "node_modules/@acme/shared", "node_modules/@acme/web"}
+
+
+def test_unchosen_workspace_and_what_only_it_needs_are_dropped() -> None:
+    packages = cut(["shared", "api"])
+    assert "packages/web" not in packages
+    assert "node_modules/@acme/web" not in packages
+    assert "packages/web/node_modules/colors" not in packages
+    assert "node_modules/react" not in packages
+    assert "node_modules/bundler" not in packages
+
+
+def test_shared_third_party_packages_and_optional_ones_are_kept() -> None:
+    packages = cut(["shared", "api"])
+    for location in ("node_modules/logger", "node_modules/colors", "node_modules/native-speedup"):
+        assert location in packages
+
+
+def test_root_dev_tools_are_kept_but_their_own_dev_dependencies_are_not() -> None:
+    packages = cut(["shared"])
+    assert "node_modules/tool" in packages
+    assert "node_modules/tool-helper" in packages
+    assert "node_modules/never-installed" not in packages
+
+
+def test_lock_is_rendered_through_copier(render_fixture: Any) -> None:
+    out = render_fixture("lockfile", "lockfile.py", {"workspaces": ["shared", "web"]})
+    text = (out / "package-lock.json").read_text(encoding="utf-8")
+    assert text.endswith("}\n")
+    packages = json.loads(text)["packages"]
+    assert "packages/web" in packages
+    assert "packages/api" not in packages
+    assert "node_modules/react" in packages
