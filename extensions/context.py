@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from copier_template_extensions import ContextHook
@@ -11,6 +15,16 @@ SERVICE_ORDER = ("auth-service", "core-service", "mcp-server", "frontend")
 
 # Each service's port in development and inside containers; fixed so that docs and gateway agree.
 SERVICE_PORTS = {"auth-service": 3001, "core-service": 3002, "mcp-server": 3003, "frontend": 5173}
+
+
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+@cache
+def pinned_versions(pyproject: Path = PYPROJECT) -> dict[str, str]:
+    """Versions pinned in the template's dev dependencies, so rendered tooling uses the same ones."""
+    pins = tomllib.loads(pyproject.read_text(encoding="utf-8"))["dependency-groups"]["dev"]
+    return dict(match.groups() for pin in pins if (match := re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", pin)))
 
 
 def derive(services: list[str]) -> dict[str, Any]:
@@ -30,3 +44,6 @@ class ContextUpdater(ContextHook):
     def hook(self, context: dict[str, Any]) -> None:
         if "services" in context:
             context.update(derive(list(context["services"])))
+        pins = pinned_versions()
+        context["copier_version"] = pins["copier"]
+        context["copier_template_extensions_version"] = pins["copier-template-extensions"]

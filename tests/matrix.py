@@ -7,6 +7,7 @@ each with the sentence (a fragment of it) that tells the user what is allowed.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 ALL_SERVICES = ["auth-service", "core-service", "mcp-server", "frontend"]
@@ -33,8 +34,11 @@ SUPPORTED_COMBINATIONS: dict[str, dict[str, Any]] = {
     "domain:deep": {"domain": "ai.eu-west.platform.acme-corp.co.uk"},
 }
 
-# The renders the build tier installs, builds and tests with the real toolchain.
-BUILD_COMBINATIONS = ["defaults", "services:no-frontend-no-mcp", "node:22"]
+# The renders the build tier installs, builds and tests with the real toolchain. CI on GitHub runs one
+# job per combination, naming it in SAH_BUILD_COMBINATIONS (comma-separated).
+BUILD_COMBINATIONS = os.environ.get(
+    "SAH_BUILD_COMBINATIONS", "defaults,services:no-frontend-no-mcp,node:22"
+).split(",")
 
 UNSUPPORTED_COMBINATIONS: dict[str, tuple[dict[str, Any], str]] = {
     "slug:uppercase": ({"project_slug": "Acme-Hub"}, "lowercase letters, digits and single dashes"),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from extensions.context import SERVICE_PORTS, derive
+from extensions.context import SERVICE_PORTS, derive, pinned_versions
 
 pytestmark = pytest.mark.unit
 
@@ -34,4 +35,12 @@ def test_context_reaches_templates_through_copier(render_fixture: Any) -> None:
         "backend": ["auth-service"],
         "workspaces": ["shared", "auth-service", "frontend"],
         "ports": {"auth-service": 3001, "frontend": 5173},
+        "copier": "1.2.3",
+        "extensions": "4.5.6",
     }
+
+
+def test_pinned_versions_read_exact_pins_only(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[dependency-groups]\ndev = ["a==1.0", "b>=2", "c-d==3.1.4"]\n', encoding="utf-8")
+    assert pinned_versions(pyproject) == {"a": "1.0", "c-d": "3.1.4"}

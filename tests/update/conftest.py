@@ -1,0 +1,55 @@
+"""A template repository with its release history, and HEAD holding the working tree."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+FIXED_DATES = {"GIT_AUTHOR_DATE": "2026-01-02T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-02T00:00:00Z"}
+
+
+def git(*args: str, cwd: Path) -> str:
+    env = {**os.environ, **FIXED_DATES}
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clone of this repository (tags included) whose HEAD commit is the working tree as it is now."""
+    clone = tmp_path_factory.mktemp("template-history") / "template"
+    git("clone", "--quiet", "--no-hardlinks", str(REPO_ROOT), str(clone), cwd=REPO_ROOT)
+    git("fetch", "--quiet", "--tags", str(REPO_ROOT), cwd=clone)
+    tracked = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=REPO_ROOT).split("\0")
+    for name in git("ls-files", "-z", cwd=clone).split("\0"):
+        if name and not (REPO_ROOT / name).exists():
+            (clone / name).unlink()
+    for name in filter(None, tracked):
+        if (REPO_ROOT / name).is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / name, clone / name)
+    git("add", "--all", cwd=clone)
+    if git("status", "--porcelain", cwd=clone):
+        git("commit", "--quiet", "--no-gpg-sign", "--message=working tree", cwd=clone)
+    return clone
+
+
+@pytest.fixture(scope="session")
+def previous_release(template_repo: Path) -> str:
+    """The newest release tag before HEAD; the first commit while the template has no such tag.
+
+    When even that is HEAD (a history of one commit, as in a shallow clone), HEAD itself stands in:
+    the update then proves that user edits survive and nothing conflicts, with no template change.
+    """
+    head = git("rev-parse", "HEAD", cwd=template_repo)
+    for tag in git("tag", "--merged", "HEAD", "--sort=-version:refname", cwd=template_repo).splitlines():
+        if git("rev-list", "-n", "1", tag, cwd=template_repo) != head:
+            return tag
+    return git("rev-list", "--max-parents=0", "HEAD", cwd=template_repo).splitlines()[0]
