@@ -22,6 +22,11 @@ SERVICE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "frontend": ("auth-service", "core-service"),
 }
 
+# The services that hold a database pool, and the connections kept out of every pool's reach:
+# PostgreSQL's superuser_reserved_connections (3) plus migrations, backups and admin sessions.
+DATABASE_SERVICES = ("auth-service", "core-service")
+RESERVED_CONNECTIONS = 10
+
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
@@ -61,6 +66,29 @@ def service_selection_error(services: Iterable[str]) -> str:
     return ""
 
 
+def pool_budget_error(pool_max: int, instances: int, max_connections: int, services: Iterable[str]) -> str:
+    """Explain why pools of `pool_max` would exceed PostgreSQL's max_connections, or return ""."""
+    if pool_max < 1:
+        return "The pool maximum must be at least 1."
+    holders = len([name for name in services if name in DATABASE_SERVICES])
+    available = max_connections - RESERVED_CONNECTIONS
+    needed = holders * instances * pool_max
+    if needed <= available:
+        return ""
+    largest = available // (holders * instances)
+    remedy = (
+        f"lower the pool maximum to {largest} or less, or raise postgres_max_connections"
+        if largest >= 1
+        else "raise postgres_max_connections or use fewer PM2 instances"
+    )
+    return (
+        f"{holders} service{'s' if holders != 1 else ''} x {instances} PM2 instances x a pool of {pool_max} "
+        f"need {needed} connections, "
+        f"more than max_connections {max_connections} minus {RESERVED_CONNECTIONS} reserved ({available}): "
+        f"{remedy}."
+    )
+
+
 def slugify(value: str) -> str:
     """A package-safe name: ASCII lowercase letters and digits, words joined by single dashes."""
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
@@ -84,3 +112,4 @@ class FiltersExtension(Extension):
         environment.filters["service_selection_error"] = service_selection_error
         environment.filters["js_string"] = js_string
         environment.filters["slugify"] = slugify
+        environment.filters["pool_budget_error"] = pool_budget_error

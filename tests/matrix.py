@@ -32,6 +32,18 @@ SUPPORTED_COMBINATIONS: dict[str, dict[str, Any]] = {
     "name:quotes": {"project_name": 'O\'Brien "Agents" Hub', "description": "It's the agents' hub."},
     "description:long": {"description": "A platform " + "for agents and their humans, " * 6 + "with care."},
     "domain:deep": {"domain": "ai.eu-west.platform.acme-corp.co.uk"},
+    "capacity:large": {
+        "pm2_instances": 8,
+        "postgres_max_connections": 500,
+        "db_pool_max": 30,
+        "db_pool_min": 5,
+    },
+    "capacity:single": {
+        "pm2_instances": 1,
+        "postgres_max_connections": 20,
+        "db_pool_max": 5,
+        "db_pool_min": 0,
+    },
 }
 
 # The renders the build tier installs, builds and tests with the real toolchain. CI on GitHub runs one
@@ -73,4 +85,17 @@ UNSUPPORTED_COMBINATIONS: dict[str, tuple[dict[str, Any], str]] = {
     "domain:trailing-dot": ({"domain": "hub.acme.dev."}, "no scheme, port, path or trailing dot"),
     "domain:ip": ({"domain": "192.168.1.10"}, "not an IP address"),
     "domain:label-too-long": ({"domain": "a" * 64 + ".acme.dev"}, "1 to 63 characters each"),
+    # The seed's "max 100" pool: 2 services x 2 instances x 100 would need 400 of 100 connections.
+    "pool:seed-max-100": (
+        {"db_pool_max": 100},
+        "2 services x 2 PM2 instances x a pool of 100 need 400 connections, more than max_connections 100 "
+        "minus 10 reserved (90): lower the pool maximum to 22 or less",
+    ),
+    "pool:too-many-instances": (
+        {"pm2_instances": 32, "postgres_max_connections": 20},
+        "raise postgres_max_connections or use fewer PM2 instances",
+    ),
+    "pool:min-above-max": ({"db_pool_min": 20}, "pool minimum must be from 0 to the pool maximum (10)"),
+    "pm2:zero": ({"pm2_instances": 0}, "PM2 instances must be a whole number from 1 to 32"),
+    "postgres:tiny": ({"postgres_max_connections": 5}, "max_connections must be from 20 to 5000"),
 }

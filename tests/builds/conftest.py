@@ -12,6 +12,7 @@ import pytest
 from scripts.node_toolchain import CACHE_DIR, node_env
 from tests.conftest import answers_for
 from tests.matrix import BUILD_COMBINATIONS
+from tests.servers import postgres, redis
 
 
 @dataclass
@@ -43,15 +44,29 @@ def build_params() -> list[Any]:
 
 
 @pytest.fixture(scope="session")
-def installed(rendered: Any) -> Any:
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Real PostgreSQL and Redis on loopback for this worker: {"DATABASE_URL": ..., "REDIS_URL": ...}."""
+    folder = tmp_path_factory.mktemp("servers")
+    with postgres() as database_url, redis(folder / "redis") as redis_url:
+        yield {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
+
+
+@pytest.fixture(scope="session")
+def installed(rendered: Any, databases: dict[str, str]) -> Any:
     cache: dict[str, InstalledProject] = {}
 
     def install(combination: str) -> InstalledProject:
         if combination not in cache:
             major = int(answers_for(combination).get("node_version", 24))
             # One npm cache for every render: packages are downloaded once per machine.
-            project = InstalledProject(rendered(combination), major, node_env(major, CACHE_DIR / "npm"))
+            env = node_env(major, CACHE_DIR / "npm")
+            # The rendered integration tests run against the real servers, never skipped.
+            env.update(
+                databases, TEST_DATABASE_URL=databases["DATABASE_URL"], TEST_REDIS_URL=databases["REDIS_URL"]
+            )
+            project = InstalledProject(rendered(combination), major, env)
             project.run("npm", "ci", "--no-audit", "--no-fund")
+            project.run("npm", "run", "db:migrate")
             cache[combination] = project
         return cache[combination]
 

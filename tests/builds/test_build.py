@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -16,14 +15,9 @@ import pytest
 
 from tests.builds.conftest import InstalledProject, build_params
 from tests.project import workspace_dirs
+from tests.servers import free_port
 
 pytestmark = pytest.mark.build
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("combination", build_params())
@@ -80,11 +74,37 @@ def wait_for(url: str, process: subprocess.Popen[str], timeout: float = 15) -> N
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
+def production_env(project: InstalledProject, port: int) -> dict[str, str]:
+    """What a production process of auth-service needs, the signing key file included."""
+    key = project.path / "jwt-test-key.pem"
+    if not key.exists():
+        subprocess.run(
+            [
+                "openssl",
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                str(key),
+            ],
+            check=True,
+        )
+    return {
+        "NODE_ENV": "production",
+        "PORT": str(port),
+        "JWT_ISSUER": "https://hub.acme.dev/api/auth",
+        "JWT_AUDIENCE": "acme-ai-hub-api",
+        "JWT_PRIVATE_KEY_FILE": str(key),
+    }
+
+
 @pytest.mark.parametrize("combination", build_params())
 def test_built_service_serves_logs_json_and_stops_gracefully_on_sigterm(built: Any, combination: str) -> None:
     project = built(combination)
     port = free_port()
-    process = start_service(project, "auth-service", NODE_ENV="production", PORT=str(port))
+    process = start_service(project, "auth-service", **production_env(project, port))
     try:
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/health/live", headers={"X-Request-ID": "build-tier-1"}
@@ -109,7 +129,7 @@ def test_built_service_serves_logs_json_and_stops_gracefully_on_sigterm(built: A
 @pytest.mark.parametrize("combination", build_params())
 def test_built_service_refuses_a_bad_environment_naming_the_variable(built: Any, combination: str) -> None:
     project = built(combination)
-    process = start_service(project, "auth-service", NODE_ENV="production", PORT="not-a-port")
+    process = start_service(project, "auth-service", **{**production_env(project, 0), "PORT": "not-a-port"})
     _, stderr = process.communicate(timeout=15)
     assert process.returncode != 0
     assert "Invalid environment" in stderr
@@ -123,3 +143,22 @@ def test_frontend_build_is_a_static_site(built: Any) -> None:
     index = (dist / "index.html").read_text(encoding="utf-8")
     assert "<title>Acme AI Hub</title>" in index
     assert list(Path(dist / "assets").glob("*.js")), "no JavaScript bundle"
+
+
+@pytest.mark.xdist_group("defaults")
+@pytest.mark.parametrize("service", ["auth-service", "core-service"])
+def test_migrations_go_down_and_up_again_on_a_real_database(installed: Any, service: str) -> None:
+    project = installed("defaults")
+    schema = service.split("-", maxsplit=1)[0]
+    table = {"auth": "users", "core": "workspaces"}[schema]
+    query = [
+        "psql",
+        project.env["DATABASE_URL"],
+        "-tAc",
+        f"SELECT to_regclass('{schema}.{table}') IS NOT NULL",
+    ]
+
+    project.run("npm", "run", "db:migrate:down", "-w", f"packages/{service}")
+    assert project.run(*query).stdout.strip() == "f"
+    project.run("npm", "run", "db:migrate", "-w", f"packages/{service}")
+    assert project.run(*query).stdout.strip() == "t"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from extensions.filters import RESERVED_CONNECTIONS
 from tests.conftest import answers_for
 from tests.matrix import SUPPORTED_COMBINATIONS
 from tests.project import load_json, load_yaml, project_files, relative_files, resolve_in_lock, workspace_dirs
@@ -164,6 +165,25 @@ def test_compose_files_keep_data_services_private(case: tuple[Path, dict[str, An
     dev = load_yaml(project / "docker-compose.yml")
     for service in dev["services"].values():
         assert all(str(port).startswith("127.0.0.1:") for port in service["ports"])
+
+
+def test_connection_budget_holds(case: tuple[Path, dict[str, Any]]) -> None:
+    """Services x PM2 instances x pool max never exceeds max_connections minus the reserve."""
+    project, _ = case
+    recorded = load_yaml(project / ".copier-answers.yml")
+    command = load_yaml(project / "docker-compose.prod.yml")["services"]["postgres"]["command"]
+    max_connections = int(next(arg.split("=")[1] for arg in command if arg.startswith("max_connections=")))
+    pools = [
+        int(
+            re.search(
+                r"databaseEnvSchema\(\{ max: (\d+), min: (\d+) \}\)", config.read_text(encoding="utf-8")
+            )[1]
+        )
+        for config in sorted(project.glob("packages/*/src/config.ts"))
+        if "databaseEnvSchema({" in config.read_text(encoding="utf-8")
+    ]
+    assert pools, "no service holds a pool"
+    assert sum(pools) * recorded["pm2_instances"] <= max_connections - RESERVED_CONNECTIONS
 
 
 def test_answers_file_records_answers_and_no_secret(case: tuple[Path, dict[str, Any]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -41,15 +42,33 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return clone
 
 
+RELEASE_HEADING = re.compile(r"^## \[(\d+\.\d+\.\d+)\]", re.MULTILINE)
+
+
+def release_commits(repo: Path) -> list[tuple[str, str]]:
+    """(name, commit) of every release, newest first: git tags, or where there are none (a clone
+    without tags), the commits that added each version heading to CHANGELOG.md."""
+    tags = git("tag", "--merged", "HEAD", "--sort=-version:refname", cwd=repo).splitlines()
+    if tags:
+        return [(tag, git("rev-list", "-n", "1", tag, cwd=repo)) for tag in tags]
+    changelog = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    releases = []
+    for version in RELEASE_HEADING.findall(changelog):
+        added = git("log", "--format=%H", f"-S## [{version}]", "--", "CHANGELOG.md", cwd=repo).splitlines()
+        if added:
+            releases.append((version, added[-1]))
+    return releases
+
+
 @pytest.fixture(scope="session")
 def previous_release(template_repo: Path) -> str:
-    """The newest release tag before HEAD; the first commit while the template has no such tag.
+    """The newest release before HEAD, as a commit.
 
-    When even that is HEAD (a history of one commit, as in a shallow clone), HEAD itself stands in:
-    the update then proves that user edits survive and nothing conflicts, with no template change.
+    Until a release exists before HEAD (HEAD is the first release), HEAD stands in: the update then
+    proves that user edits survive and nothing conflicts, with no template change to bring.
     """
     head = git("rev-parse", "HEAD", cwd=template_repo)
-    for tag in git("tag", "--merged", "HEAD", "--sort=-version:refname", cwd=template_repo).splitlines():
-        if git("rev-list", "-n", "1", tag, cwd=template_repo) != head:
-            return tag
-    return git("rev-list", "--max-parents=0", "HEAD", cwd=template_repo).splitlines()[0]
+    for _name, commit in release_commits(template_repo):
+        if commit != head:
+            return commit
+    return head

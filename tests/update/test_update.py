@@ -35,13 +35,14 @@ def make_user_edits(project: Path) -> dict[str, str]:
     (service / "src/routes").mkdir(exist_ok=True)
     (service / "src/routes/hello.ts").write_text(NEW_ROUTE, encoding="utf-8")
     app = (service / "src/app.ts").read_text(encoding="utf-8")
-    app = app.replace(
-        "import type { Config }", "import hello from './routes/hello.js';\nimport type { Config }"
+    edited = app.replace(
+        "\nimport type { Config }", "\nimport hello from './routes/hello.js';\nimport type { Config }", 1
     )
-    app = app.replace(
-        "  await fastify.register(healthRoutes);",
-        "  await fastify.register(healthRoutes);\n  await fastify.register(hello);",
+    edited = edited.replace(
+        "\n};\n\nexport default app;", "\n  await fastify.register(hello);\n};\n\nexport default app;"
     )
+    assert edited.count("hello") == 3, "the edit did not apply: adjust it to the rendered app.ts"
+    app = edited
     (service / "src/app.ts").write_text(app, encoding="utf-8")
     with (project / "README.md").open("a", encoding="utf-8") as readme:
         readme.write("\n## Team notes\n\nOn-call rotation lives in the wiki.\n")
@@ -62,7 +63,7 @@ def make_user_edits(project: Path) -> dict[str, str]:
 
 def commit_all(project: Path, message: str) -> str:
     git("add", "--all", cwd=project)
-    git("commit", "--quiet", "--no-gpg-sign", f"--message={message}", cwd=project)
+    git("commit", "--quiet", "--no-gpg-sign", "--allow-empty", f"--message={message}", cwd=project)
     return git("rev-parse", "HEAD", cwd=project)
 
 

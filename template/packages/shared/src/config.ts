@@ -14,10 +14,31 @@ export function serviceEnvSchema(defaultPort: number) {
     PORT: z.coerce.number().int().min(1).max(65535).default(defaultPort),
     LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    // Addresses of the proxies (the gateway) whose X-Forwarded-For is believed, comma-separated.
+    TRUST_PROXY: z.string().min(1).optional(),
   });
 }
 
 export type ServiceConfig = z.infer<ReturnType<typeof serviceEnvSchema>>;
+
+/** PostgreSQL settings; the pool defaults come from the template's connection budget. */
+export function databaseEnvSchema(pool: { max: number; min: number }) {
+  return z.object({
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL'),
+    DB_POOL_MAX: z.coerce.number().int().min(1).default(pool.max),
+    DB_POOL_MIN: z.coerce.number().int().min(0).default(pool.min),
+  });
+}
+
+export const redisEnvSchema = z.object({
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+});
+
+/** Where access tokens come from and whom they are for; every verifying service reads these. */
+export const tokenEnvSchema = z.object({
+  JWT_ISSUER: z.string().min(1),
+  JWT_AUDIENCE: z.string().min(1),
+});
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

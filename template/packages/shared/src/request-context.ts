@@ -3,7 +3,10 @@ import { randomUUID } from 'node:crypto';
 
 export interface RequestContext {
   requestId: string;
+  /** Set once the caller is authenticated. */
   userId?: string;
+  /** The caller's `Authorization` header, kept only to forward it to trusted services. */
+  authorization?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -1,18 +1,30 @@
 import { AsyncResource } from 'node:async_hooks';
 import { STATUS_CODES } from 'node:http';
 
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 
+import { HttpError } from '../http-error.js';
 import type { Logger } from '../logger.js';
 import { acceptRequestId, runWithContext } from '../request-context.js';
 import { fastifyLoggerFor } from './fastify-logger.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+/** Which field each schema violation is about, for forms to show next to the field. */
+function validationFields(error: FastifyError) {
+  return (error.validation ?? []).map((issue) => {
+    const missing = (issue.params as { missingProperty?: string }).missingProperty;
+    const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    return { field: missing ?? path, message: issue.message ?? 'is invalid' };
+  });
+}
+
 export interface ServerOptions {
   logger: Logger;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
+  /** Proxies whose X-Forwarded-For gives the client address (`request.ip`). */
+  trustProxy?: string | undefined;
 }
 
 declare module 'fastify' {
@@ -25,11 +37,20 @@ declare module 'fastify' {
  * A Fastify instance with what every service shares: request ids, a request context for logs,
  * one access-log line per request and JSON errors that never carry a stack trace.
  */
-export function createServer({ logger, bodyLimit = 1_048_576 }: ServerOptions): FastifyInstance {
+export function createServer({
+  logger,
+  bodyLimit = 1_048_576,
+  trustProxy,
+}: ServerOptions): FastifyInstance {
   const app = Fastify({
+    ...(trustProxy === undefined ? {} : { trustProxy }),
     loggerInstance: fastifyLoggerFor(logger),
-    disableRequestLogging: true,
+    // Fastify's own request lines are replaced by the single access line written below.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
+    // Report every invalid field at once, so a form can mark them all. Bodies are bounded by
+    // bodyLimit and the schemas' maxLength, which keeps exhaustive validation cheap.
+    ajv: { customOptions: { allErrors: true } },
     genReqId: (request) => acceptRequestId(request.headers[REQUEST_ID_HEADER]),
   });
 
@@ -66,10 +87,11 @@ export function createServer({ logger, bodyLimit = 1_048_576 }: ServerOptions): 
     }),
   );
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const clientError =
-      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500;
-    const statusCode = clientError ? (error.statusCode ?? 400) : 500;
+    const status = error.statusCode ?? 500;
+    const clientError = status >= 400 && status < 500;
+    const statusCode = clientError ? status : 500;
     if (!clientError) logger.error('request failed', { err: error });
+    if (error instanceof HttpError) void reply.headers(error.headers);
     return reply.code(statusCode).send({
       statusCode,
       error: STATUS_CODES[statusCode] ?? 'Error',
@@ -78,6 +100,8 @@ export function createServer({ logger, bodyLimit = 1_048_576 }: ServerOptions): 
         ? error.message
         : 'Internal error; quote the request id when reporting it.',
       requestId: request.id,
+      ...(error.validation ? { fields: validationFields(error) } : {}),
+      ...(error instanceof HttpError ? error.details : {}),
     });
   });
 

@@ -3,15 +3,18 @@ import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 
 import type { ServiceConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { createServer } from './create-server.js';
+import { installFetchPropagation } from './propagation.js';
 
 export interface ServiceDefinition<Config extends ServiceConfig> {
   name: string;
   /** The service's package.json URL, for its version (`new URL('../package.json', import.meta.url)`). */
   packageJson: URL;
   config: Config;
-  app: FastifyPluginAsync<{ config: Config }>;
+  app: FastifyPluginAsync<{ config: Config; logger: Logger }>;
+  /** Services that receive the caller's bearer token on outgoing fetch calls. */
+  forwardAuthorizationTo?: readonly string[];
 }
 
 /**
@@ -31,8 +34,9 @@ export async function startService<Config extends ServiceConfig>(
     environment: config.NODE_ENV,
     level: config.LOG_LEVEL,
   });
-  const app = createServer({ logger });
-  await app.register(definition.app, { config });
+  installFetchPropagation({ forwardAuthorizationTo: definition.forwardAuthorizationTo ?? [] });
+  const app = createServer({ logger, trustProxy: config.TRUST_PROXY });
+  await app.register(definition.app, { config, logger });
 
   const stop = (signal: NodeJS.Signals): void => {
     logger.info('shutting down', { signal });

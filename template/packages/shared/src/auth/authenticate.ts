@@ -1,0 +1,42 @@
+import type { FastifyRequest } from 'fastify';
+
+import { HttpError } from '../http-error.js';
+import { currentContext } from '../request-context.js';
+import type { JwtVerifier, VerifiedToken } from './jwt-verifier.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: VerifiedToken;
+  }
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+
+const unauthorized = (description: string) =>
+  new HttpError(401, description, {
+    headers: {
+      'www-authenticate': `Bearer error="invalid_token", error_description="${description}"`,
+    },
+  });
+
+/**
+ * A preHandler that admits only requests with a valid access token, and records who the caller
+ * is in the request context (log lines then carry the user id).
+ */
+export function authenticate(verify: JwtVerifier) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const header = request.headers.authorization;
+    const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
+    if (token === undefined) throw unauthorized('A bearer token is required');
+    try {
+      request.user = await verify(token);
+    } catch {
+      throw unauthorized('The token is invalid or expired');
+    }
+    const context = currentContext();
+    if (context) {
+      context.userId = request.user.userId;
+      context.authorization = header;
+    }
+  };
+}

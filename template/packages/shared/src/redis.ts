@@ -1,0 +1,29 @@
+import { Redis } from 'ioredis';
+
+import type { Logger } from './logger.js';
+
+/**
+ * A Redis client that reconnects with capped backoff and fails commands at once while
+ * disconnected (no offline queue), so requests and readiness checks do not hang.
+ */
+export function createRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 5_000),
+  });
+  let reported = false;
+  redis.on('error', (error: Error) => {
+    // Reconnection attempts repeat the same error: log the first until the link is back.
+    if (!reported) logger.error('redis connection failed', { err: error });
+    reported = true;
+  });
+  redis.on('ready', () => {
+    reported = false;
+  });
+  return redis;
+}
+
+export const redisReady = (redis: Redis) => async (): Promise<void> => {
+  await redis.ping();
+};

@@ -1,0 +1,57 @@
+// Request and response schemas: Fastify validates bodies against them (400 with the failing
+// fields) and serializes responses through them (no field leaks that is not listed here).
+
+const email = { type: 'string', format: 'email', maxLength: 254 } as const;
+
+export const credentialsBody = {
+  type: 'object',
+  required: ['email', 'password'],
+  additionalProperties: false,
+  properties: {
+    email,
+    // Long passphrases welcome; the upper bound keeps hashing cost bounded.
+    password: { type: 'string', minLength: 12, maxLength: 128 },
+  },
+} as const;
+
+export const loginBody = {
+  ...credentialsBody,
+  properties: { email, password: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
+
+export const refreshTokenBody = {
+  type: 'object',
+  required: ['refreshToken'],
+  additionalProperties: false,
+  properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 512 } },
+} as const;
+
+export const userResponse = {
+  type: 'object',
+  required: ['id', 'email', 'createdAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    email: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const tokenResponse = {
+  type: 'object',
+  required: ['accessToken', 'refreshToken', 'tokenType', 'expiresIn'],
+  properties: {
+    accessToken: { type: 'string' },
+    refreshToken: { type: 'string' },
+    tokenType: { type: 'string', const: 'Bearer' },
+    expiresIn: { type: 'integer' },
+  },
+} as const;
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export interface RefreshTokenRequest {
+  refreshToken: string;
+}

@@ -1,0 +1,95 @@
+// Schemas of the workspace routes: validation (400 naming the field), serialization (only the
+// listed fields leave the service) and the OpenAPI document all come from these.
+
+const id = { type: 'string', format: 'uuid' } as const;
+const name = { type: 'string', minLength: 1, maxLength: 100 } as const;
+const description = { type: 'string', maxLength: 1000 } as const;
+
+export const workspace = {
+  $id: 'Workspace',
+  type: 'object',
+  required: ['id', 'name', 'description', 'createdAt', 'updatedAt'],
+  properties: {
+    id,
+    name,
+    description,
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const workspaceRef = { $ref: 'Workspace#' } as const;
+
+export const byId = {
+  type: 'object',
+  required: ['id'],
+  properties: { id },
+} as const;
+
+export const createBody = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name, description },
+} as const;
+
+export const updateBody = {
+  type: 'object',
+  minProperties: 1,
+  additionalProperties: false,
+  properties: { name, description },
+} as const;
+
+export const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+    cursor: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+export const pageResponse = {
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: workspaceRef },
+    nextCursor: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const errorResponse = {
+  type: 'object',
+  required: ['statusCode', 'error', 'message', 'requestId'],
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+    requestId: { type: 'string' },
+    fields: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+export { workspaceRef };
+
+export interface CreateBody {
+  name: string;
+  description?: string;
+}
+
+export type UpdateBody = Partial<CreateBody>;
+
+export interface ListQuery {
+  limit: number;
+  cursor?: string;
+}
+
+export interface ById {
+  id: string;
+}

@@ -1,0 +1,202 @@
+"""The built services as real processes on real PostgreSQL and Redis, driven over HTTP."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.builds.conftest import InstalledProject
+from tests.builds.test_build import production_env, wait_for
+from tests.servers import free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("defaults")]
+
+PASSWORD = "correct horse battery staple e2e"  # noqa: S105 (a test account of a throwaway database)
+FLOW_ID = "e2e-flow-0001"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def call(method: str, url: str, body: object | bytes | None = None, **headers: str) -> Reply:
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (loopback URLs we built)
+    if data is not None:
+        request.add_header("content-type", "application/json")
+    for name, value in headers.items():
+        request.add_header(name.replace("_", "-"), value)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            raw = response.read()
+            return Reply(
+                response.status,
+                json.loads(raw) if raw else None,
+                {k.lower(): v for k, v in response.headers.items()},
+            )
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return Reply(
+            error.code, json.loads(raw) if raw else None, {k.lower(): v for k, v in error.headers.items()}
+        )
+
+
+@dataclass
+class Stack:
+    auth: str
+    core: str
+    logs: dict[str, Path]
+
+
+@pytest.fixture(scope="module")
+def stack(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    project: InstalledProject = built("defaults")
+    folder = tmp_path_factory.mktemp("e2e")
+    ports = {"auth-service": free_port(), "core-service": free_port()}
+    env = production_env(project, 0)
+    env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{ports['auth-service']}/.well-known/jwks.json"
+    processes, logs = {}, {}
+    for service, port in ports.items():
+        logs[service] = folder / f"{service}.log"
+        with logs[service].open("w") as log:
+            processes[service] = subprocess.Popen(
+                ["node", f"packages/{service}/dist/server.js"],
+                cwd=project.path,
+                env={**project.env, **env, "PORT": str(port)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+    try:
+        for service, port in ports.items():
+            wait_for(f"http://127.0.0.1:{port}/health/ready", processes[service])
+        yield Stack(
+            f"http://127.0.0.1:{ports['auth-service']}", f"http://127.0.0.1:{ports['core-service']}", logs
+        )
+    finally:
+        for process in processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            assert process.wait(timeout=15) == 0
+
+
+def sign_in(stack: Stack, email: str) -> dict[str, str]:
+    assert (
+        call("POST", f"{stack.auth}/api/auth/register", {"email": email, "password": PASSWORD}).status == 201
+    )
+    reply = call("POST", f"{stack.auth}/api/auth/login", {"email": email, "password": PASSWORD})
+    assert reply.status == 200
+    return reply.body
+
+
+def test_register_login_then_workspaces_through_core_with_one_request_id(stack: Stack) -> None:
+    tokens = sign_in(stack, "ada@acme.dev")
+    bearer = f"Bearer {tokens['accessToken']}"
+
+    created = call(
+        "POST",
+        f"{stack.core}/api/core/workspaces",
+        {"name": "Agents"},
+        authorization=bearer,
+        x_request_id=FLOW_ID,
+    )
+    assert created.status == 201
+    assert created.headers["x-request-id"] == FLOW_ID
+    listed = call("GET", f"{stack.core}/api/core/workspaces", authorization=bearer)
+    assert [item["name"] for item in listed.body["items"]] == ["Agents"]
+    me = call("GET", f"{stack.auth}/api/auth/me", authorization=bearer)
+    assert me.body["email"] == "ada@acme.dev"
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(stack: Stack) -> None:
+    first = sign_in(stack, "grace@acme.dev")
+    rotated = call("POST", f"{stack.auth}/api/auth/refresh", {"refreshToken": first["refreshToken"]})
+    assert rotated.status == 200
+    assert (
+        call("POST", f"{stack.auth}/api/auth/refresh", {"refreshToken": first["refreshToken"]}).status == 401
+    )
+    assert (
+        call("POST", f"{stack.auth}/api/auth/refresh", {"refreshToken": rotated.body["refreshToken"]}).status
+        == 401
+    )
+
+
+def test_logout_ends_the_session(stack: Stack) -> None:
+    tokens = sign_in(stack, "linus@acme.dev")
+    assert (
+        call("POST", f"{stack.auth}/api/auth/logout", {"refreshToken": tokens["refreshToken"]}).status == 204
+    )
+    assert (
+        call("POST", f"{stack.auth}/api/auth/refresh", {"refreshToken": tokens["refreshToken"]}).status == 401
+    )
+
+
+def test_bad_requests_get_a_4xx_json_error_never_a_5xx(stack: Stack) -> None:
+    unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4In0."
+    cases = [
+        ("POST", f"{stack.auth}/api/auth/register", b'{"email":', {}),
+        ("POST", f"{stack.auth}/api/auth/register", {"email": 7, "password": None}, {}),
+        ("POST", f"{stack.auth}/api/auth/refresh", {}, {}),
+        ("GET", f"{stack.auth}/api/auth/me", None, {"authorization": f"Bearer {unsigned}"}),
+        ("GET", f"{stack.core}/api/core/workspaces", None, {}),
+        ("GET", f"{stack.core}/api/core/workspaces", None, {"authorization": "Bearer forged.token.value"}),
+        ("GET", f"{stack.core}/api/core/workspaces", None, {"authorization": f"Bearer {unsigned}"}),
+        ("GET", f"{stack.core}/api/core/nowhere", None, {}),
+    ]
+    for method, url, body, headers in cases:
+        reply = call(method, url, body, **headers)
+        assert 400 <= reply.status < 500, (method, url, reply.status)
+        assert set(reply.body) >= {"statusCode", "error", "message", "requestId"}
+        assert "stack" not in json.dumps(reply.body)
+
+
+def test_an_oversized_body_gets_413(stack: Stack) -> None:
+    # curl, because the service answers before the body is through, which urllib reports as a
+    # broken pipe instead of reading the answer.
+    result = subprocess.run(
+        [
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-H",
+            "content-type: application/json",
+            "--data-binary",
+            "@-",
+            f"{stack.auth}/api/auth/login",
+        ],
+        input=json.dumps({"email": "x@acme.dev", "password": "p" * 3_000_000}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout == "413"
+
+
+def test_logs_correlate_by_request_id_and_never_hold_secrets(stack: Stack) -> None:
+    tokens = sign_in(stack, "margaret@acme.dev")
+    bearer = f"Bearer {tokens['accessToken']}"
+    # Whichever test calls core first makes it fetch auth-service's keys, with this request id.
+    call("GET", f"{stack.core}/api/core/workspaces", authorization=bearer, x_request_id=FLOW_ID)
+    call("POST", f"{stack.auth}/api/auth/refresh", {"refreshToken": tokens["refreshToken"]})
+    texts = {service: path.read_text(encoding="utf-8") for service, path in stack.logs.items()}
+    for service, text in texts.items():
+        lines = [json.loads(line) for line in text.splitlines() if line]
+        assert lines, service
+        # The flow's request id reached auth-service too: core fetched the signing keys with it.
+        assert any(line.get("requestId") == FLOW_ID for line in lines), service
+        for secret in (PASSWORD, tokens["accessToken"], tokens["refreshToken"], "Bearer "):
+            assert secret not in text, f"{service} logged a secret"

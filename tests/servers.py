@@ -1,0 +1,99 @@
+"""Real PostgreSQL and Redis for tests: started on 127.0.0.1 and free ports, in temporary folders,
+stopped by their PID. Nothing touches the machine's own services."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _as_postgres(*command: str | Path) -> list[str]:
+    # initdb refuses to run as root: the server runs as the machine's `postgres` user.
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return [*prefix, *map(str, command)]
+
+
+def _wait(check: callable, what: str, timeout: float = 30) -> None:  # type: ignore[valid-type]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not start within {timeout}s")
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A PostgreSQL 15 server; yields the URL of its `app` database."""
+    # Its own folder under the system temp dir: pytest's are private to root, and the server runs
+    # as `postgres`, which must reach its data directory.
+    folder = Path(tempfile.mkdtemp(prefix="sah-postgres-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    data, port = folder / "data", free_port()
+    subprocess.run(
+        _as_postgres(
+            PG_BIN / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
+        ),
+        check=True,
+        capture_output=True,
+    )
+    with (data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+        # fsync off: test data is thrown away, and it makes the suite several times faster.
+        conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\n")
+        conf.write(f"unix_socket_directories = '{folder}'\nfsync = off\n")
+    subprocess.run(
+        _as_postgres(PG_BIN / "pg_ctl", "-D", data, "-l", folder / "server.log", "-w", "start"),
+        check=True,
+        capture_output=True,
+    )
+    try:
+        subprocess.run(
+            [PG_BIN / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "app"],
+            check=True,
+            capture_output=True,
+        )
+        yield f"postgres://postgres@127.0.0.1:{port}/app"
+    finally:
+        pid = int((data / "postmaster.pid").read_text(encoding="utf-8").split()[0])
+        os.kill(pid, signal.SIGINT)  # fast shutdown
+        _wait(lambda: not (data / "postmaster.pid").exists(), "postgres shutdown")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def redis(folder: Path) -> Iterator[str]:
+    """A Redis server; yields its URL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    (folder / "redis.conf").write_text(
+        f"bind 127.0.0.1\nport {port}\ndir {folder}\ndaemonize no\nsave ''\nappendonly no\n", encoding="utf-8"
+    )
+    process = subprocess.Popen(["redis-server", str(folder / "redis.conf")], stdout=subprocess.DEVNULL)
+    try:
+
+        def answers() -> bool:
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", port)) == 0
+
+        _wait(answers, "redis-server")
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
