@@ -22,12 +22,12 @@ class InstalledProject:
     env: dict[str, str]
 
     def run(
-        self, *command: str, check: bool = True, cwd: Path | None = None
+        self, *command: str, check: bool = True, cwd: Path | None = None, **env: str
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             command,
             cwd=cwd or self.path,
-            env=self.env,
+            env={**self.env, **env},
             capture_output=True,
             text=True,
             timeout=600,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import signal
 import subprocess
 import urllib.error
@@ -55,8 +57,10 @@ def call(method: str, url: str, body: object | bytes | None = None, **headers: s
 
 @dataclass
 class Stack:
+    project: InstalledProject
     auth: str
     core: str
+    mcp: str
     logs: dict[str, Path]
 
 
@@ -64,9 +68,10 @@ class Stack:
 def stack(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     project: InstalledProject = built("defaults")
     folder = tmp_path_factory.mktemp("e2e")
-    ports = {"auth-service": free_port(), "core-service": free_port()}
+    ports = {"auth-service": free_port(), "core-service": free_port(), "mcp-server": free_port()}
     env = production_env(project, 0)
     env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{ports['auth-service']}/.well-known/jwks.json"
+    env["CORE_SERVICE_URL"] = f"http://127.0.0.1:{ports['core-service']}"
     processes, logs = {}, {}
     for service, port in ports.items():
         logs[service] = folder / f"{service}.log"
@@ -81,9 +86,8 @@ def stack(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stac
     try:
         for service, port in ports.items():
             wait_for(f"http://127.0.0.1:{port}/health/ready", processes[service])
-        yield Stack(
-            f"http://127.0.0.1:{ports['auth-service']}", f"http://127.0.0.1:{ports['core-service']}", logs
-        )
+        base = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+        yield Stack(project, base["auth-service"], base["core-service"], base["mcp-server"], logs)
     finally:
         for process in processes.values():
             process.send_signal(signal.SIGTERM)
@@ -117,6 +121,33 @@ def test_register_login_then_workspaces_through_core_with_one_request_id(stack: 
     assert [item["name"] for item in listed.body["items"]] == ["Agents"]
     me = call("GET", f"{stack.auth}/api/auth/me", authorization=bearer)
     assert me.body["email"] == "ada@acme.dev"
+
+
+def run_agent(stack: Stack, token: str, request_id: str) -> dict[str, Any]:
+    """The MCP SDK's own client, run in the rendered project against the running mcp-server."""
+    # Under node_modules: it resolves the project's SDK from there, and no linter looks at it.
+    script = stack.project.path / "node_modules/.e2e/mcp_client.mjs"
+    script.parent.mkdir(exist_ok=True)
+    shutil.copy(Path(__file__).with_name("mcp_client.mjs"), script)
+    return json.loads(stack.project.run("node", str(script), f"{stack.mcp}/mcp", token, request_id).stdout)
+
+
+def test_an_agent_uses_the_mcp_tools_with_the_users_token(stack: Stack) -> None:
+    tokens = sign_in(stack, "alan@acme.dev")
+    outcome = run_agent(stack, tokens["accessToken"], "e2e-mcp-0001")
+    assert outcome["tools"] == ["create_workspace", "list_workspaces"]
+    assert outcome["created"]["name"] == "From an agent"
+    assert [item["name"] for item in outcome["listed"]["items"]] == ["From an agent"]
+    # The workspace belongs to the user whose token the agent used.
+    listed = call("GET", f"{stack.core}/api/core/workspaces", authorization=f"Bearer {tokens['accessToken']}")
+    assert [item["name"] for item in listed.body["items"]] == ["From an agent"]
+    # The agent's request id crossed into core-service with the tool call.
+    core_lines = [
+        json.loads(line) for line in stack.logs["core-service"].read_text(encoding="utf-8").splitlines()
+    ]
+    assert any(
+        line.get("requestId") == "e2e-mcp-0001" and line.get("method") == "POST" for line in core_lines
+    )
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(stack: Stack) -> None:
@@ -153,6 +184,8 @@ def test_bad_requests_get_a_4xx_json_error_never_a_5xx(stack: Stack) -> None:
         ("GET", f"{stack.core}/api/core/workspaces", None, {"authorization": "Bearer forged.token.value"}),
         ("GET", f"{stack.core}/api/core/workspaces", None, {"authorization": f"Bearer {unsigned}"}),
         ("GET", f"{stack.core}/api/core/nowhere", None, {}),
+        ("POST", f"{stack.mcp}/mcp", {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, {}),
+        ("GET", f"{stack.mcp}/mcp", None, {}),
     ]
     for method, url, body, headers in cases:
         reply = call(method, url, body, **headers)
@@ -192,11 +225,43 @@ def test_logs_correlate_by_request_id_and_never_hold_secrets(stack: Stack) -> No
     # Whichever test calls core first makes it fetch auth-service's keys, with this request id.
     call("GET", f"{stack.core}/api/core/workspaces", authorization=bearer, x_request_id=FLOW_ID)
     call("POST", f"{stack.auth}/api/auth/refresh", {"refreshToken": tokens["refreshToken"]})
+    run_agent(stack, tokens["accessToken"], "e2e-mcp-logs")
     texts = {service: path.read_text(encoding="utf-8") for service, path in stack.logs.items()}
+    # One id per flow, in every service the flow crossed: the browser flow reached auth-service
+    # through core's key fetch; the agent's flow went from mcp-server into core-service.
+    crossed = {
+        "auth-service": [FLOW_ID],
+        "core-service": [FLOW_ID, "e2e-mcp-logs"],
+        "mcp-server": ["e2e-mcp-logs"],
+    }
     for service, text in texts.items():
         lines = [json.loads(line) for line in text.splitlines() if line]
         assert lines, service
-        # The flow's request id reached auth-service too: core fetched the signing keys with it.
-        assert any(line.get("requestId") == FLOW_ID for line in lines), service
+        for request_id in crossed[service]:
+            assert any(line.get("requestId") == request_id for line in lines), (service, request_id)
         for secret in (PASSWORD, tokens["accessToken"], tokens["refreshToken"], "Bearer "):
             assert secret not in text, f"{service} logged a secret"
+
+
+def test_the_spa_in_chromium_signs_up_creates_a_workspace_and_lists_it(stack: Stack) -> None:
+    """The built SPA, served by `vite preview` in front of the running services, in headless
+    Chromium driven by playwright-core: the rendered project's own browser test."""
+    frontend = stack.project.path / "packages/frontend"
+    port = free_port()
+    preview = subprocess.Popen(
+        ["npx", "vite", "preview", "--host", "127.0.0.1", "--port", str(port), "--strictPort"],
+        cwd=frontend,
+        env={**stack.project.env, "AUTH_SERVICE_URL": stack.auth, "CORE_SERVICE_URL": stack.core},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", preview)
+        result = stack.project.run(
+            "npm", "run", "test:e2e", "-w", "packages/frontend", E2E_BASE_URL=f"http://127.0.0.1:{port}/"
+        )
+    finally:
+        preview.terminate()
+        preview.wait(timeout=10)
+    summary = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    assert re.search(r"Tests\s+1 passed \(1\)", summary), summary

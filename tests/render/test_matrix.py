@@ -19,7 +19,12 @@ pytestmark = pytest.mark.render
 COMBINATIONS = list(SUPPORTED_COMBINATIONS)
 SCRIPT_NAMES = {"build", "lint", "typecheck", "test", "clean"}
 ROOT_SCRIPTS = {"build", "dev", "lint", "typecheck", "test", "clean", "format", "format:check"}
-JINJA_LEFTOVER = re.compile(r"\{\{|\{%|%\}|\}\}")
+# A Jinja expression (a name, maybe filtered) or statement left unrendered; JSX's `{{ a: 1 }}` and
+# GitHub's `${{ }}` are not Jinja.
+JINJA_LEFTOVER = re.compile(
+    r"(?<!\$)\{\{-?\s*[A-Za-z_][\w.\[\]']*\s*(\|[^{}]*)?-?\}\}"
+    r"|\{%-?\s*(if|elif|else|endif|for|endfor|set|macro|endmacro|raw|endraw|include)\b"
+)
 
 
 def expected_workspaces(answers: dict[str, Any]) -> list[str]:
@@ -238,3 +243,18 @@ def test_two_renders_of_the_same_answers_are_byte_identical(copie: Any, template
     _, mismatch, errors = filecmp.cmpfiles(first, second, sorted(relative_files(first)), shallow=False)
     assert mismatch == []
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("text", "leftover"),
+    [
+        ("{{ project_name }}", True),
+        ("{{ services | join(',') }}", True),
+        ("{%- if 'frontend' in services %}", True),
+        ("onClick={() => {}}", False),
+        ("style={{ color: 'red' }}", False),
+        ("ref: ${{ github.sha }}", False),
+    ],
+)
+def test_leftover_detector_tells_jinja_from_jsx_and_github(text: str, leftover: bool) -> None:
+    assert bool(JINJA_LEFTOVER.search(text)) is leftover

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 
+import { createApi } from './api.js';
 import { App } from './app.js';
 import { site } from './site.js';
 import './styles.css';
@@ -10,6 +11,6 @@ if (!root) throw new Error('index.html has no #root element');
 
 createRoot(root).render(
   <StrictMode>
-    <App name={site.name} description={site.description} />
+    <App name={site.name} description={site.description} api={createApi()} />
   </StrictMode>,
 );
