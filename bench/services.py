@@ -85,7 +85,12 @@ def main() -> int:
             subprocess.run(
                 ["npm", "run", "db:migrate"], cwd=project, env=env, check=True, capture_output=True
             )
-            ports = {"auth-service": free_port(), "core-service": free_port(), "bare": free_port()}
+            ports = {
+                "auth-service": free_port(),
+                "core-service": free_port(),
+                "bare": free_port(),
+                "quiet-auth": free_port(),
+            }
             service_env = {
                 **env,
                 "NODE_ENV": "production",
@@ -99,22 +104,26 @@ def main() -> int:
                 "auth-service": ["node", "packages/auth-service/dist/server.js"],
                 "core-service": ["node", "packages/core-service/dist/server.js"],
                 "bare": ["node", "bare-server.mjs"],
+                "quiet-auth": ["node", "packages/auth-service/dist/server.js"],
             }
+            # The same auth-service with request logging off: only errors are logged.
+            quiet = {"quiet-auth": {"LOG_LEVEL": "error"}}
             processes = [
                 subprocess.Popen(
                     commands[name],
                     cwd=project,
-                    env={**service_env, "PORT": str(port)},
+                    env={**service_env, "PORT": str(port), **quiet.get(name, {})},
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
                 for name, port in ports.items()
             ]
             try:
-                auth, core, bare = (
-                    f"http://127.0.0.1:{ports[name]}" for name in ("auth-service", "core-service", "bare")
+                auth, core, bare, quiet_auth = (
+                    f"http://127.0.0.1:{ports[name]}"
+                    for name in ("auth-service", "core-service", "bare", "quiet-auth")
                 )
-                for base in (auth, core, bare):
+                for base in (auth, core, bare, quiet_auth):
                     wait_ready(f"{base}/health/live")
                 request(
                     "POST", f"{auth}/api/auth/register", {"email": "bench@acme.dev", "password": PASSWORD}
@@ -129,6 +138,7 @@ def main() -> int:
                 login = load(env, f"{auth}/api/auth/login", 10, seconds, "POST", login_body)
                 health = load(env, f"{auth}/health/live", 10, seconds)
                 health_bare = load(env, f"{bare}/health/live", 10, seconds)
+                health_quiet = load(env, f"{quiet_auth}/health/live", 10, seconds)
                 cached = load(
                     env,
                     f"{core}/api/core/workspaces/{workspace}",
@@ -151,6 +161,10 @@ def main() -> int:
     print(
         f"/health/live: {health['rps']:.0f}/s vs bare Fastify {health_bare['rps']:.0f}/s: "
         f"ratio {health['rps'] / health_bare['rps']:.2f}"
+    )
+    print(
+        f"logging and masking on vs off (same service): {health['rps']:.0f}/s vs "
+        f"{health_quiet['rps']:.0f}/s: ratio {health['rps'] / health_quiet['rps']:.2f}"
     )
     print(
         f"cached workspace read: {cached['rps']:.0f}/s vs bare Fastify {cached_bare['rps']:.0f}/s: "

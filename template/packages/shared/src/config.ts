@@ -13,6 +13,9 @@ export function serviceEnvSchema(defaultPort: number) {
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(1).max(65535).default(defaultPort),
     LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+    // Also write rotated JSON log files there (the console stays the primary output).
+    LOG_DIR: z.string().min(1).optional(),
+    LOG_RETENTION_DAYS: z.coerce.number().int().min(1).default(14),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     // Addresses of the proxies (the gateway) whose X-Forwarded-For is believed, comma-separated.
     TRUST_PROXY: z.string().min(1).optional(),

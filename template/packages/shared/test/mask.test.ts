@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { REDACTED, maskSecrets } from '../src/index.js';
+import { REDACTED, maskSecrets, maskString } from '../src/index.js';
 
 describe('maskSecrets', () => {
   it('masks sensitive keys at any depth and in arrays', () => {
@@ -10,7 +10,7 @@ describe('maskSecrets', () => {
       sessions: [{ refresh_token: 'r1' }, { accessToken: 'a1' }],
     });
     expect(masked).toEqual({
-      user: { email: 'a@b.c', password: REDACTED },
+      user: { email: 'a***@b.c', password: REDACTED },
       headers: { Authorization: REDACTED, 'x-api-key': REDACTED, cookie: REDACTED },
       sessions: [{ refresh_token: REDACTED }, { accessToken: REDACTED }],
     });
@@ -47,5 +47,42 @@ describe('maskSecrets', () => {
     };
     expect(masked.err.message).toBe('outer');
     expect(masked.err.cause.message).toBe('inner');
+  });
+});
+
+describe('maskString', () => {
+  it.each([
+    [
+      'a JWT',
+      'token eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here',
+      'token [REDACTED] here',
+    ],
+    [
+      'a bearer credential',
+      'Authorization: Bearer abc.def-ghi',
+      'Authorization: Bearer [REDACTED]',
+    ],
+    ['a basic credential', 'basic dXNlcjpwYXNz', 'basic [REDACTED]'],
+    ['URL credentials', 'postgres://app:s3cret@db:5432/app', 'postgres://[REDACTED]@db:5432/app'],
+    ['an email, partly', 'sent to ada.lovelace@acme.dev', 'sent to a***@acme.dev'],
+    [
+      'line breaks (log injection)',
+      'ok\r\n{"level":"info","message":"forged"}',
+      'ok {"level":"info","message":"forged"}',
+    ],
+  ])('masks %s', (_what, input, output) => {
+    expect(maskString(input)).toBe(output);
+  });
+
+  it('cuts very long strings instead of scanning them whole', () => {
+    const masked = maskString('x'.repeat(100_000));
+    expect(masked.length).toBeLessThan(9_000);
+    expect(masked.endsWith('[truncated]')).toBe(true);
+  });
+
+  it('masks strings at any depth of an object', () => {
+    expect(maskSecrets({ a: [{ note: 'Bearer abc' }] })).toEqual({
+      a: [{ note: 'Bearer [REDACTED]' }],
+    });
   });
 });

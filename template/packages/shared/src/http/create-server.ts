@@ -73,7 +73,9 @@ export function createServer({
       route: request.routeOptions.url ?? 'unmatched',
       statusCode: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      bytes: Number(reply.getHeader('content-length') ?? 0),
       userAgent: request.headers['user-agent'],
+      ...(request.user ? { userId: request.user.userId } : {}),
     });
     done();
   });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 
 import type { ServiceConfig } from '../config.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, exitOnCrash, type Logger } from '../logger.js';
 import { createServer } from './create-server.js';
 import { installFetchPropagation } from './propagation.js';
 
@@ -33,7 +33,10 @@ export async function startService<Config extends ServiceConfig>(
     version,
     environment: config.NODE_ENV,
     level: config.LOG_LEVEL,
+    directory: config.LOG_DIR,
+    retentionDays: config.LOG_RETENTION_DAYS,
   });
+  exitOnCrash(logger);
   installFetchPropagation({ forwardAuthorizationTo: definition.forwardAuthorizationTo ?? [] });
   const app = createServer({ logger, trustProxy: config.TRUST_PROXY });
   await app.register(definition.app, { config, logger });
