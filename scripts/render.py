@@ -43,7 +43,9 @@ def snapshot(destination: Path, source: Path = REPO_ROOT) -> Path:
     return destination
 
 
-def render(destination: Path, answers: dict[str, Any], *, src: Path) -> Path:
-    """Render `src` at HEAD with `answers` (defaults for the rest) into `destination`."""
-    run_copy(str(src), str(destination), data=answers, defaults=True, unsafe=True, vcs_ref="HEAD", quiet=True)
+def render(destination: Path, answers: dict[str, Any], *, src: Path, vcs_ref: str = "HEAD") -> Path:
+    """Render `src` at `vcs_ref` with `answers` (defaults for the rest) into `destination`."""
+    run_copy(
+        str(src), str(destination), data=answers, defaults=True, unsafe=True, vcs_ref=vcs_ref, quiet=True
+    )
     return destination

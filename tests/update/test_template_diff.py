@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from copier import run_copy
 
+from scripts.render import render
 from tests.conftest import REPO_ROOT, answers_for
 from tests.update.conftest import git
 
@@ -17,16 +17,7 @@ pytestmark = pytest.mark.update
 
 @pytest.fixture
 def project(template_repo: Path, tmp_path: Path) -> Path:
-    destination = tmp_path / "project"
-    run_copy(
-        str(template_repo),
-        str(destination),
-        data=answers_for("services:no-frontend-no-mcp"),
-        defaults=True,
-        unsafe=True,
-        vcs_ref="HEAD",
-        quiet=True,
-    )
+    destination = render(tmp_path / "project", answers_for("services:no-frontend-no-mcp"), src=template_repo)
     git("init", "--quiet", "--initial-branch=main", cwd=destination)
     return destination
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from copier import run_copy, run_update
+from copier import run_update
 
+from scripts.render import render
 from tests.conftest import answers_for
 from tests.project import relative_files
 from tests.update.conftest import git
@@ -84,34 +85,17 @@ def assert_no_conflicts(project: Path) -> None:
 
 @pytest.fixture
 def fresh_head(template_repo: Path, tmp_path: Path) -> Any:
-    def render(answers: dict[str, Any]) -> Path:
-        destination = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
-        run_copy(
-            str(template_repo),
-            str(destination),
-            data=answers,
-            defaults=True,
-            unsafe=True,
-            vcs_ref="HEAD",
-            quiet=True,
-        )
-        return destination
+    def fresh(answers: dict[str, Any]) -> Path:
+        return render(tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}", answers, src=template_repo)
 
-    return render
+    return fresh
 
 
 @pytest.fixture
 def project(template_repo: Path, previous_release: str, tmp_path: Path) -> Path:
     """The previous release rendered with the base answers, committed as the project's first commit."""
-    destination = tmp_path / "project"
-    run_copy(
-        str(template_repo),
-        str(destination),
-        data=answers_for("defaults"),
-        defaults=True,
-        unsafe=True,
-        vcs_ref=previous_release,
-        quiet=True,
+    destination = render(
+        tmp_path / "project", answers_for("defaults"), src=template_repo, vcs_ref=previous_release
     )
     git("init", "--quiet", "--initial-branch=main", cwd=destination)
     git("config", "user.email", "team@acme.dev", cwd=destination)
