@@ -188,7 +188,11 @@ def test_connection_budget_holds(case: tuple[Path, dict[str, Any]]) -> None:
         if "databaseEnvSchema({" in config.read_text(encoding="utf-8")
     ]
     assert pools, "no service holds a pool"
-    assert sum(pools) * recorded["pm2_instances"] <= max_connections - RESERVED_CONNECTIONS
+    ecosystem = (project / "ecosystem.config.cjs").read_text(encoding="utf-8")
+    instances = int(re.search(r"^const instances = (\d+);$", ecosystem, re.MULTILINE)[1])
+    assert instances == recorded["pm2_instances"]
+    assert "instances: 'max'" not in ecosystem
+    assert sum(pools) * instances <= max_connections - RESERVED_CONNECTIONS
 
 
 def test_answers_file_records_answers_and_no_secret(case: tuple[Path, dict[str, Any]]) -> None:

@@ -1,0 +1,94 @@
+"""The rendered PM2 process file, run by pm2-runtime in cluster mode on the built services."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.builds.test_build import production_env, wait_for
+from tests.servers import free_port
+
+pytestmark = [pytest.mark.build, pytest.mark.xdist_group("defaults")]
+
+
+def workers(project: Any, home: Path) -> list[dict[str, Any]]:
+    listing = project.run("npx", "pm2", "jlist", PM2_HOME=str(home)).stdout
+    return [process for process in json.loads(listing) if process["name"] == "auth-service"]
+
+
+def hammer(url: str, until: float, outcomes: list[int]) -> None:
+    """One client, a new connection per request (urllib closes it), until the deadline."""
+    while time.monotonic() < until:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback URL we built)
+                outcomes.append(response.status)
+        except OSError:
+            outcomes.append(0)
+
+
+def test_cluster_runs_the_answered_worker_count_and_loses_no_request_when_one_stops(
+    built: Any, tmp_path: Path
+) -> None:
+    project = built("defaults")
+    port, home = free_port(), tmp_path / "pm2"
+    log = (tmp_path / "pm2-runtime.log").open("w")
+    runtime = subprocess.Popen(
+        ["npx", "pm2-runtime", "start", "ecosystem.config.cjs", "--only", "auth-service"],
+        cwd=project.path,
+        env={**project.env, **production_env(project, port), "PM2_HOME": str(home)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health/ready", runtime)
+        before = workers(project, home)
+        assert len(before) == 2  # pm2_instances of the default answers
+        assert {process["pm2_env"]["exec_mode"] for process in before} == {"cluster_mode"}
+
+        # Bounded load from 4 clients while one worker is told to stop (as a deploy or PM2's
+        # memory limit would): it drains, PM2 replaces it, and the cluster keeps serving. A
+        # connection the cluster master hands over just as the worker closes can still be reset
+        # (Node's round-robin race, seen at 1 in 2000 here): the gateway retries those on the
+        # upstream (issue 4's test asserts zero failures through it), so here a handful is allowed.
+        outcomes: list[int] = []
+        until = time.monotonic() + 4
+        clients = [
+            threading.Thread(target=hammer, args=(f"http://127.0.0.1:{port}/health/live", until, outcomes))
+            for _ in range(4)
+        ]
+        for client in clients:
+            client.start()
+        time.sleep(1)
+        os.kill(before[0]["pid"], signal.SIGTERM)
+        for client in clients:
+            client.join()
+        assert len(outcomes) > 100
+        failed = len(outcomes) - outcomes.count(200)
+        assert failed <= len(outcomes) // 200, f"{failed} of {len(outcomes)} requests failed"
+        assert set(outcomes) <= {200, 0}, "a request got an HTTP error instead of being served"
+
+        def replaced() -> bool:
+            after = workers(project, home)
+            return (
+                len(after) == 2
+                and all(p["pm2_env"]["status"] == "online" for p in after)
+                and (before[0]["pid"] not in {p["pid"] for p in after})
+            )
+
+        deadline = time.monotonic() + 15
+        while not replaced():
+            assert time.monotonic() < deadline, "PM2 did not replace the stopped worker"
+            time.sleep(0.2)
+    finally:
+        runtime.send_signal(signal.SIGTERM)
+        runtime.wait(timeout=30)
+        log.close()
