@@ -98,4 +98,5 @@ UNSUPPORTED_COMBINATIONS: dict[str, tuple[dict[str, Any], str]] = {
     "pool:min-above-max": ({"db_pool_min": 20}, "pool minimum must be from 0 to the pool maximum (10)"),
     "pm2:zero": ({"pm2_instances": 0}, "PM2 instances must be a whole number from 1 to 32"),
     "postgres:tiny": ({"postgres_max_connections": 5}, "max_connections must be from 20 to 5000"),
+    "redis:tiny": ({"redis_maxmemory_mb": 8}, "Redis memory must be from 16 to 65536 MiB"),
 }

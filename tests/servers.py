@@ -29,7 +29,7 @@ def _as_postgres(*command: str | Path) -> list[str]:
     return [*prefix, *map(str, command)]
 
 
-def _wait(check: callable, what: str, timeout: float = 30) -> None:  # type: ignore[valid-type]
+def wait_until(check: callable, what: str, timeout: float = 30) -> None:  # type: ignore[valid-type]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -73,7 +73,7 @@ def postgres() -> Iterator[str]:
     finally:
         pid = int((data / "postmaster.pid").read_text(encoding="utf-8").split()[0])
         os.kill(pid, signal.SIGINT)  # fast shutdown
-        _wait(lambda: not (data / "postmaster.pid").exists(), "postgres shutdown")
+        wait_until(lambda: not (data / "postmaster.pid").exists(), "postgres shutdown")
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -92,7 +92,7 @@ def redis(folder: Path) -> Iterator[str]:
             with socket.socket() as sock:
                 return sock.connect_ex(("127.0.0.1", port)) == 0
 
-        _wait(answers, "redis-server")
+        wait_until(answers, "redis-server")
         yield f"redis://127.0.0.1:{port}"
     finally:
         process.terminate()

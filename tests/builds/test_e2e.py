@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -254,6 +255,8 @@ def test_the_spa_in_chromium_signs_up_creates_a_workspace_and_lists_it(stack: St
         env={**stack.project.env, "AUTH_SERVICE_URL": stack.auth, "CORE_SERVICE_URL": stack.core},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own process group: npx starts vite as a child, and both must stop.
+        start_new_session=True,
     )
     try:
         wait_for(f"http://127.0.0.1:{port}/", preview)
@@ -261,7 +264,7 @@ def test_the_spa_in_chromium_signs_up_creates_a_workspace_and_lists_it(stack: St
             "npm", "run", "test:e2e", "-w", "packages/frontend", E2E_BASE_URL=f"http://127.0.0.1:{port}/"
         )
     finally:
-        preview.terminate()
+        os.killpg(preview.pid, signal.SIGTERM)
         preview.wait(timeout=10)
     summary = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
     assert re.search(r"Tests\s+1 passed \(1\)", summary), summary

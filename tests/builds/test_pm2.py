@@ -42,11 +42,13 @@ def test_cluster_runs_the_answered_worker_count_and_loses_no_request_when_one_st
     port, home = free_port(), tmp_path / "pm2"
     log = (tmp_path / "pm2-runtime.log").open("w")
     runtime = subprocess.Popen(
-        ["npx", "pm2-runtime", "start", "ecosystem.config.cjs", "--only", "auth-service"],
+        ["node_modules/.bin/pm2-runtime", "start", "ecosystem.config.cjs", "--only", "auth-service"],
         cwd=project.path,
         env={**project.env, **production_env(project, port), "PM2_HOME": str(home)},
         stdout=log,
         stderr=subprocess.STDOUT,
+        # Its own process group: stopping the group stops PM2 and every worker it started.
+        start_new_session=True,
     )
     try:
         wait_for(f"http://127.0.0.1:{port}/health/ready", runtime)
@@ -89,6 +91,10 @@ def test_cluster_runs_the_answered_worker_count_and_loses_no_request_when_one_st
             assert time.monotonic() < deadline, "PM2 did not replace the stopped worker"
             time.sleep(0.2)
     finally:
-        runtime.send_signal(signal.SIGTERM)
-        runtime.wait(timeout=30)
+        os.killpg(runtime.pid, signal.SIGTERM)
+        try:
+            runtime.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(runtime.pid, signal.SIGKILL)
+            runtime.wait(timeout=10)
         log.close()
