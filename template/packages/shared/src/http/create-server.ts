@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 
+import type { ErrorBody } from '../api-types.js';
 import { HttpError } from '../http-error.js';
 import type { Logger } from '../logger.js';
 import { acceptRequestId, runWithContext } from '../request-context.js';
@@ -94,7 +95,7 @@ export function createServer({
     const statusCode = clientError ? status : 500;
     if (!clientError) logger.error('request failed', { err: error });
     if (error instanceof HttpError) void reply.headers(error.headers);
-    return reply.code(statusCode).send({
+    const body: ErrorBody = {
       statusCode,
       error: STATUS_CODES[statusCode] ?? 'Error',
       // A server error's message could describe internals; only client errors explain themselves.
@@ -104,7 +105,8 @@ export function createServer({
       requestId: request.id,
       ...(error.validation ? { fields: validationFields(error) } : {}),
       ...(error instanceof HttpError ? error.details : {}),
-    });
+    };
+    return reply.code(statusCode).send(body);
   });
 
   return app;

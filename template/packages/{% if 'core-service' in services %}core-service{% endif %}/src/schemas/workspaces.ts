@@ -58,24 +58,6 @@ export const pageResponse = {
   },
 } as const;
 
-export const errorResponse = {
-  type: 'object',
-  required: ['statusCode', 'error', 'message', 'requestId'],
-  properties: {
-    statusCode: { type: 'integer' },
-    error: { type: 'string' },
-    message: { type: 'string' },
-    requestId: { type: 'string' },
-    fields: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { field: { type: 'string' }, message: { type: 'string' } },
-      },
-    },
-  },
-} as const;
-
 export { workspaceRef };
 
 export interface CreateBody {
