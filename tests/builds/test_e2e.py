@@ -124,18 +124,20 @@ def test_register_login_then_workspaces_through_core_with_one_request_id(stack: 
     assert me.body["email"] == "ada@acme.dev"
 
 
-def run_agent(stack: Stack, token: str, request_id: str) -> dict[str, Any]:
-    """The MCP SDK's own client, run in the rendered project against the running mcp-server."""
+def run_agent(
+    project: InstalledProject, mcp_url: str, token: str, request_id: str, **env: str
+) -> dict[str, Any]:
+    """The MCP SDK's own client, run in the rendered project against a running mcp-server."""
     # Under node_modules: it resolves the project's SDK from there, and no linter looks at it.
-    script = stack.project.path / "node_modules/.e2e/mcp_client.mjs"
+    script = project.path / "node_modules/.e2e/mcp_client.mjs"
     script.parent.mkdir(exist_ok=True)
     shutil.copy(Path(__file__).with_name("mcp_client.mjs"), script)
-    return json.loads(stack.project.run("node", str(script), f"{stack.mcp}/mcp", token, request_id).stdout)
+    return json.loads(project.run("node", str(script), mcp_url, token, request_id, **env).stdout)
 
 
 def test_an_agent_uses_the_mcp_tools_with_the_users_token(stack: Stack) -> None:
     tokens = sign_in(stack, "alan@acme.dev")
-    outcome = run_agent(stack, tokens["accessToken"], "e2e-mcp-0001")
+    outcome = run_agent(stack.project, f"{stack.mcp}/mcp", tokens["accessToken"], "e2e-mcp-0001")
     assert outcome["tools"] == ["create_workspace", "list_workspaces"]
     assert outcome["created"]["name"] == "From an agent"
     assert [item["name"] for item in outcome["listed"]["items"]] == ["From an agent"]
@@ -226,7 +228,7 @@ def test_logs_correlate_by_request_id_and_never_hold_secrets(stack: Stack) -> No
     # Whichever test calls core first makes it fetch auth-service's keys, with this request id.
     call("GET", f"{stack.core}/api/core/workspaces", authorization=bearer, x_request_id=FLOW_ID)
     call("POST", f"{stack.auth}/api/auth/refresh", {"refreshToken": tokens["refreshToken"]})
-    run_agent(stack, tokens["accessToken"], "e2e-mcp-logs")
+    run_agent(stack.project, f"{stack.mcp}/mcp", tokens["accessToken"], "e2e-mcp-logs")
     texts = {service: path.read_text(encoding="utf-8") for service, path in stack.logs.items()}
     # One id per flow, in every service the flow crossed: the browser flow reached auth-service
     # through core's key fetch; the agent's flow went from mcp-server into core-service.

@@ -1,0 +1,38 @@
+#!/usr/bin/env sh
+# certbot's deploy hook: runs after each issuance or renewal with RENEWED_LINEAGE set. It installs
+# the new pair where nginx reads it, checks the configuration with it, then reloads nginx (workers
+# finish their requests; no connection drops). If the check fails, the previous pair goes back
+# and the hook fails, so certbot reports it and nginx keeps serving.
+#
+# Environment: TLS_DIR (default ./tls beside the Compose files); NGINX, the command that runs
+# nginx (default: nginx inside the gateway container of the production stack).
+set -eu
+
+project_dir=$(cd "$(dirname "$0")/../.." && pwd)
+tls_dir=${TLS_DIR:-$project_dir/tls}
+nginx=${NGINX:-docker compose -f $project_dir/docker-compose.prod.yml exec -T gateway nginx}
+: "${RENEWED_LINEAGE:?certbot sets RENEWED_LINEAGE for its deploy hooks}"
+
+mkdir -p "$tls_dir"
+umask 077
+for name in fullchain.pem privkey.pem; do
+  if [ -e "$tls_dir/$name" ]; then cp -p "$tls_dir/$name" "$tls_dir/$name.previous"; fi
+  # Copied, not linked: the container sees only this folder, not certbot's archive.
+  cp "$RENEWED_LINEAGE/$name" "$tls_dir/$name.new"
+  mv -f "$tls_dir/$name.new" "$tls_dir/$name"
+done
+chmod 644 "$tls_dir/fullchain.pem"
+
+# $nginx is a command line on purpose: split into words.
+# shellcheck disable=SC2086
+if ! $nginx -t; then
+  for name in fullchain.pem privkey.pem; do
+    if [ -e "$tls_dir/$name.previous" ]; then mv -f "$tls_dir/$name.previous" "$tls_dir/$name"; fi
+  done
+  echo "deploy-hook: nginx -t failed with the new certificate; the previous one is back." >&2
+  exit 1
+fi
+# shellcheck disable=SC2086
+$nginx -s reload
+rm -f "$tls_dir/fullchain.pem.previous" "$tls_dir/privkey.pem.previous"
+echo "deploy-hook: installed the certificate of $RENEWED_LINEAGE and reloaded nginx."
