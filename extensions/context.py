@@ -17,6 +17,14 @@ SERVICE_ORDER = ("auth-service", "core-service", "mcp-server", "frontend")
 SERVICE_PORTS = {"auth-service": 3001, "core-service": 3002, "mcp-server": 3003, "frontend": 5173}
 
 
+# Container base images, pinned by full version; the Node.js one follows the answered major. Bump
+# them in a template release (the images' own Dependabot entries then keep projects current).
+NODE_IMAGE_VERSIONS = {24: "24.21.0", 22: "22.23.3"}
+NGINX_IMAGE = "nginxinc/nginx-unprivileged:1.28.0-bookworm"
+# Log aggregation (the `log_aggregation` answer): VictoriaLogs stores and queries, Vector ships.
+VICTORIALOGS_IMAGE = "victoriametrics/victoria-logs:v1.38.0"
+VECTOR_IMAGE = "timberio/vector:0.50.0-debian"
+
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
 
@@ -38,12 +46,25 @@ def derive(services: list[str]) -> dict[str, Any]:
     }
 
 
+def images(node_major: int) -> dict[str, str]:
+    """Base images of the rendered Dockerfiles and Compose files."""
+    return {
+        "node_image": f"node:{NODE_IMAGE_VERSIONS[node_major]}-bookworm-slim",
+        "nginx_image": NGINX_IMAGE,
+        "victorialogs_image": VICTORIALOGS_IMAGE,
+        "vector_image": VECTOR_IMAGE,
+    }
+
+
 class ContextUpdater(ContextHook):
     """Adds the derived values to the rendering context (in place, as the hook API asks)."""
 
     def hook(self, context: dict[str, Any]) -> None:
         if "services" in context:
             context.update(derive(list(context["services"])))
+        # An unsupported major is refused by the question's choices; nothing to derive for it.
+        if int(context.get("node_version", 0)) in NODE_IMAGE_VERSIONS:
+            context.update(images(int(context["node_version"])))
         pins = pinned_versions()
         context["copier_version"] = pins["copier"]
         context["copier_template_extensions_version"] = pins["copier-template-extensions"]

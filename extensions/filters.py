@@ -103,7 +103,7 @@ def js_string(value: str) -> str:
 
 
 class FiltersExtension(Extension):
-    """Registers the validation filters with Copier's Jinja environment."""
+    """Registers the filters, and the service facts templates test against, with Copier's Jinja."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -113,3 +113,5 @@ class FiltersExtension(Extension):
         environment.filters["js_string"] = js_string
         environment.filters["slugify"] = slugify
         environment.filters["pool_budget_error"] = pool_budget_error
+        # Which services hold database pools (and ship migrations in their images).
+        environment.globals["database_services"] = DATABASE_SERVICES

@@ -19,15 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tests.project import substitute
 from tests.servers import wait_until
-
-
-def substitute(path: Path, replacements: Mapping[str, str | Path]) -> None:
-    text = path.read_text(encoding="utf-8")
-    for old, new in replacements.items():
-        assert old in text, f"{path.name} no longer contains {old!r}"
-        text = text.replace(old, str(new))
-    path.write_text(text, encoding="utf-8")
 
 
 def gateway_config(
@@ -76,11 +69,11 @@ def gateway_config(
     return folder / "nginx.conf"
 
 
-def spa_config(rendered: Path, folder: Path, *, port: int, root: Path) -> Path:
-    """The frontend image's nginx.conf serving `root` on a loopback port."""
+def spa_config(source: Path, folder: Path, *, port: int, root: Path) -> Path:
+    """The frontend image's nginx.conf (`source`) serving `root` on a loopback port."""
     folder.mkdir(parents=True, exist_ok=True)
     conf = folder / "nginx.conf"
-    conf.write_bytes((rendered / "packages/frontend/nginx.conf").read_bytes())
+    conf.write_bytes(source.read_bytes())
     substitute(
         conf,
         {

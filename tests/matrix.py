@@ -37,12 +37,18 @@ SUPPORTED_COMBINATIONS: dict[str, dict[str, Any]] = {
         "postgres_max_connections": 500,
         "db_pool_max": 30,
         "db_pool_min": 5,
+        "postgres_memory_mb": 16384,
+        "postgres_cpus": 8,
+        "postgres_storage": "hdd",
     },
+    "logs:none": {"log_aggregation": "none"},
     "capacity:single": {
         "pm2_instances": 1,
         "postgres_max_connections": 20,
         "db_pool_max": 5,
         "db_pool_min": 0,
+        "postgres_memory_mb": 1024,
+        "postgres_cpus": 1,
     },
 }
 
@@ -99,4 +105,8 @@ UNSUPPORTED_COMBINATIONS: dict[str, tuple[dict[str, Any], str]] = {
     "pm2:zero": ({"pm2_instances": 0}, "PM2 instances must be a whole number from 1 to 32"),
     "postgres:tiny": ({"postgres_max_connections": 5}, "max_connections must be from 20 to 5000"),
     "redis:tiny": ({"redis_maxmemory_mb": 8}, "Redis memory must be from 16 to 65536 MiB"),
+    "postgres:little-memory": ({"postgres_memory_mb": 512}, "PostgreSQL memory must be from 1024 to 1048576"),
+    "postgres:no-cpu": ({"postgres_cpus": 0}, "CPU cores must be a whole number from 1 to 256"),
+    "logs:unknown": ({"log_aggregation": "loki"}, "'loki' is not in ['victorialogs', 'none']"),
+    "postgres:tape": ({"postgres_storage": "tape"}, "'tape' is not in ['ssd', 'hdd']"),
 }

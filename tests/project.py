@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +43,12 @@ def resolve_in_lock(packages: dict[str, Any], location: str, name: str) -> str |
         if candidate in packages:
             return candidate
     return None
+
+
+def substitute(path: Path, replacements: Mapping[str, str | Path]) -> None:
+    """Replaces each string in the file; every one must be there, so a renamed line fails loudly."""
+    text = path.read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert old in text, f"{path.name} no longer contains {old!r}"
+        text = text.replace(old, str(new))
+    path.write_text(text, encoding="utf-8")

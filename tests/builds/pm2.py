@@ -6,7 +6,9 @@ import json
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,3 +50,25 @@ def pm2_runtime(
 def workers(project: InstalledProject, home: Path, service: str) -> list[dict[str, Any]]:
     listing = project.run("npx", "pm2", "jlist", PM2_HOME=str(home)).stdout
     return [process for process in json.loads(listing) if process["name"] == service]
+
+
+def while_a_worker_stops(
+    worker: int,
+    load: Callable[[int, float, list[int]], None],
+    clients: int,
+    seconds: float,
+    stop_after: float,
+) -> list[int]:
+    """Runs `clients` threads of `load(index, deadline, outcomes)` for `seconds`, and sends SIGTERM
+    to the `worker` PID after `stop_after` seconds, as a deploy or PM2's memory limit would.
+    Returns every outcome the clients recorded."""
+    outcomes: list[int] = []
+    until = time.monotonic() + seconds
+    threads = [threading.Thread(target=load, args=(index, until, outcomes)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    time.sleep(stop_after)
+    os.kill(worker, signal.SIGTERM)
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -74,9 +74,10 @@ def wait_for(url: str, process: subprocess.Popen[str], timeout: float = 15) -> N
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
-def production_env(project: InstalledProject, port: int) -> dict[str, str]:
-    """What a production process of auth-service needs, the signing key file included."""
-    key = project.path / "jwt-test-key.pem"
+def production_env(folder: Path, port: int) -> dict[str, str]:
+    """What a production process of auth-service needs, its signing key file (made in `folder`
+    once) included."""
+    key = folder / "jwt-test-key.pem"
     if not key.exists():
         subprocess.run(
             [
@@ -104,7 +105,7 @@ def production_env(project: InstalledProject, port: int) -> dict[str, str]:
 def test_built_service_serves_logs_json_and_stops_gracefully_on_sigterm(built: Any, combination: str) -> None:
     project = built(combination)
     port = free_port()
-    process = start_service(project, "auth-service", **production_env(project, port))
+    process = start_service(project, "auth-service", **production_env(project.path, port))
     try:
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/health/live", headers={"X-Request-ID": "build-tier-1"}
@@ -129,7 +130,9 @@ def test_built_service_serves_logs_json_and_stops_gracefully_on_sigterm(built: A
 @pytest.mark.parametrize("combination", build_params())
 def test_built_service_refuses_a_bad_environment_naming_the_variable(built: Any, combination: str) -> None:
     project = built(combination)
-    process = start_service(project, "auth-service", **{**production_env(project, 0), "PORT": "not-a-port"})
+    process = start_service(
+        project, "auth-service", **{**production_env(project.path, 0), "PORT": "not-a-port"}
+    )
     _, stderr = process.communicate(timeout=15)
     assert process.returncode != 0
     assert "Invalid environment" in stderr

@@ -70,7 +70,7 @@ def stack(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stac
     project: InstalledProject = built("defaults")
     folder = tmp_path_factory.mktemp("e2e")
     ports = {"auth-service": free_port(), "core-service": free_port(), "mcp-server": free_port()}
-    env = production_env(project, 0)
+    env = production_env(project.path, 0)
     env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{ports['auth-service']}/.well-known/jwks.json"
     env["CORE_SERVICE_URL"] = f"http://127.0.0.1:{ports['core-service']}"
     processes, logs = {}, {}

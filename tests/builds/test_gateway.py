@@ -6,13 +6,11 @@ own nginx.conf."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -23,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.builds.conftest import InstalledProject
-from tests.builds.pm2 import pm2_runtime, workers
+from tests.builds.pm2 import pm2_runtime, while_a_worker_stops, workers
 from tests.builds.test_build import production_env
 from tests.builds.test_e2e import PASSWORD, run_agent
 from tests.gateway import Response, fetch, gateway_config, nginx, spa_config
@@ -88,7 +86,7 @@ def gateway(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ga
     folder = tmp_path_factory.mktemp("gateway")
     ports = {service: free_port() for service in SERVICES}
     env = {
-        **production_env(project, 0),
+        **production_env(project.path, 0),
         "AUTH_JWKS_URL": f"http://127.0.0.1:{ports['auth-service']}/.well-known/jwks.json",
         "CORE_SERVICE_URL": f"http://127.0.0.1:{ports['core-service']}",
         "TRUST_PROXY": "127.0.0.1",
@@ -105,7 +103,10 @@ def gateway(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ga
             for service, port in ports.items()
         }
         spa_conf = spa_config(
-            project.path, folder / "spa", port=spa_port, root=project.path / "packages/frontend/dist"
+            project.path / "packages/frontend/nginx.conf",
+            folder / "spa",
+            port=spa_port,
+            root=project.path / "packages/frontend/dist",
         )
         spa = running.enter_context(nginx(spa_conf, spa_port))
         conf = gateway_config(
@@ -325,18 +326,13 @@ def test_stopping_a_worker_under_load_fails_no_request_through_the_gateway(gatew
     before = workers(gateway.project, home, "core-service")
     assert len(before) == 2
 
-    outcomes: list[int] = []
-    until = time.monotonic() + 5
-    clients = [
-        threading.Thread(target=client, args=(gateway, f"127.0.1.{number}", bearer, until, outcomes))
-        for number in range(1, 21)
-    ]
-    for thread in clients:
-        thread.start()
-    time.sleep(1.5)
-    os.kill(before[0]["pid"], signal.SIGTERM)
-    for thread in clients:
-        thread.join()
+    outcomes = while_a_worker_stops(
+        before[0]["pid"],
+        lambda index, until, outcomes: client(gateway, f"127.0.1.{index + 1}", bearer, until, outcomes),
+        clients=20,
+        seconds=5,
+        stop_after=1.5,
+    )
     assert len(outcomes) > 300
     assert outcomes.count(200) == len(outcomes), f"failures: {[s for s in outcomes if s != 200]}"
 

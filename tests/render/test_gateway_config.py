@@ -46,4 +46,11 @@ def test_gateway_and_spa_configs_pass_nginx_t(rendered: Any, combination: str, t
     )
     nginx_test(conf)
     if (project / "packages/frontend").is_dir():
-        nginx_test(spa_config(project, tmp_path / "spa", port=8081, root=project / "packages/frontend/dist"))
+        nginx_test(
+            spa_config(
+                project / "packages/frontend/nginx.conf",
+                tmp_path / "spa",
+                port=8081,
+                root=project / "packages/frontend/dist",
+            )
+        )

@@ -156,13 +156,10 @@ def test_license_follows_the_answer(case: tuple[Path, dict[str, Any]]) -> None:
 
 
 def test_compose_files_keep_data_services_private(case: tuple[Path, dict[str, Any]]) -> None:
+    """The rest of the production policy is asserted on the resolved file (test_containers.py)."""
     project, answers = case
-    backend = [name for name in answers["services"] if name != "frontend"]
     prod = load_yaml(project / "docker-compose.prod.yml")
-    assert set(prod["services"]) == {"postgres", "redis", *backend}
-    for name, service in prod["services"].items():
-        assert "healthcheck" in service, name
-        assert all(str(port).startswith("127.0.0.1:") for port in service.get("ports", [])), name
+    assert set(answers["services"]) <= set(prod["services"])
     for name in ("postgres", "redis"):
         assert "ports" not in prod["services"][name]
         assert prod["services"][name]["networks"] == ["data"]
@@ -176,8 +173,8 @@ def test_connection_budget_holds(case: tuple[Path, dict[str, Any]]) -> None:
     """Services x PM2 instances x pool max never exceeds max_connections minus the reserve."""
     project, _ = case
     recorded = load_yaml(project / ".copier-answers.yml")
-    command = load_yaml(project / "docker-compose.prod.yml")["services"]["postgres"]["command"]
-    max_connections = int(next(arg.split("=")[1] for arg in command if arg.startswith("max_connections=")))
+    conf = (project / "infra/postgres/postgresql.conf").read_text(encoding="utf-8")
+    max_connections = int(re.search(r"^max_connections = (\d+)$", conf, re.MULTILINE)[1])
     pools = [
         int(
             re.search(

@@ -25,6 +25,7 @@ def test_shell_scripts_pass_shellcheck(rendered: Any, combination: str) -> None:
         "infra/certbot/issue.sh",
         "infra/certbot/renew.sh",
         "infra/certbot/deploy-hook.sh",
+        "scripts/generate-secrets.sh",
     }
     result = subprocess.run(
         [SHELLCHECK, "--severity=style", *scripts], capture_output=True, text=True, check=False
@@ -34,5 +35,5 @@ def test_shell_scripts_pass_shellcheck(rendered: Any, combination: str) -> None:
 
 def test_operational_scripts_are_executable(rendered: Any) -> None:
     project = rendered("defaults")
-    for path in (project / "infra").glob("**/*.sh"):
+    for path in [*(project / "infra").glob("**/*.sh"), project / "scripts/generate-secrets.sh"]:
         assert os.access(path, os.X_OK), f"{path.relative_to(project)} is not executable"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from extensions.context import SERVICE_PORTS, derive, pinned_versions
+from extensions.context import SERVICE_PORTS, derive, images, pinned_versions
 
 pytestmark = pytest.mark.unit
 
@@ -44,3 +45,10 @@ def test_pinned_versions_read_exact_pins_only(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[dependency-groups]\ndev = ["a==1.0", "b>=2", "c-d==3.1.4"]\n', encoding="utf-8")
     assert pinned_versions(pyproject) == {"a": "1.0", "c-d": "3.1.4"}
+
+
+def test_images_are_pinned_by_full_version_and_follow_the_node_major() -> None:
+    for major in (24, 22):
+        image = images(major)["node_image"]
+        assert re.fullmatch(rf"node:{major}\.\d+\.\d+-bookworm-slim", image), image
+    assert re.fullmatch(r"nginxinc/nginx-unprivileged:\d+\.\d+\.\d+-bookworm", images(24)["nginx_image"])

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { z } from 'zod';
 
 export const ENVIRONMENTS = ['development', 'test', 'production'] as const;
@@ -48,6 +50,32 @@ export class ConfigError extends Error {
 }
 
 /**
+ * Secrets that may be given as `<NAME>_FILE` instead: the path of a file holding the value, which
+ * is how Docker and Compose hand secrets to a container (never in its environment or image).
+ */
+export const SECRET_FILE_VARIABLES = ['DATABASE_URL', 'REDIS_URL'] as const;
+
+function readSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.ProcessEnv {
+  const resolved = { ...env };
+  for (const name of SECRET_FILE_VARIABLES) {
+    const path = env[`${name}_FILE`];
+    if (path === undefined) continue;
+    if (env[name] !== undefined) {
+      problems.push(`${name}_FILE: set only one of ${name} and ${name}_FILE`);
+      continue;
+    }
+    try {
+      // A trailing newline is how editors and `echo` end a file; it is not part of the secret.
+      resolved[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      problems.push(`${name}_FILE: cannot read ${path} (${code})`);
+    }
+  }
+  return resolved;
+}
+
+/**
  * Parses the environment once at start-up. A bad value stops the process with a message that names
  * every offending variable, instead of failing later on first use.
  */
@@ -55,10 +83,15 @@ export function loadConfig<Schema extends z.ZodType>(
   schema: Schema,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<Schema> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map(
-    (issue) => `${issue.path.map(String).join('.') || '(environment)'}: ${issue.message}`,
-  );
+  const problems: string[] = [];
+  const result = schema.safeParse(readSecretFiles(env, problems));
+  if (result.success && problems.length === 0) return result.data;
+  if (!result.success) {
+    problems.push(
+      ...result.error.issues.map(
+        (issue) => `${issue.path.map(String).join('.') || '(environment)'}: ${issue.message}`,
+      ),
+    );
+  }
   throw new ConfigError(`Invalid environment:\n  ${problems.join('\n  ')}`);
 }

@@ -1,6 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, loadConfig, serviceEnvSchema } from '../src/index.js';
+import { ConfigError, loadConfig, redisEnvSchema, serviceEnvSchema } from '../src/index.js';
 
 describe('loadConfig', () => {
   const schema = serviceEnvSchema(3001);
@@ -23,5 +27,28 @@ describe('loadConfig', () => {
 
   it('rejects a port out of range', () => {
     expect(() => loadConfig(schema, { PORT: '70000' })).toThrow(/PORT/);
+  });
+});
+
+describe('secrets given as files', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'config-test-'));
+  const secret = join(folder, 'redis_url');
+  writeFileSync(secret, 'redis://:s3cret@redis:6379\n');
+
+  it('reads NAME_FILE into NAME, without the trailing newline', () => {
+    expect(loadConfig(redisEnvSchema, { REDIS_URL_FILE: secret }).REDIS_URL).toBe(
+      'redis://:s3cret@redis:6379',
+    );
+  });
+
+  it('refuses both forms at once', () => {
+    expect(() =>
+      loadConfig(redisEnvSchema, { REDIS_URL: 'redis://x', REDIS_URL_FILE: secret }),
+    ).toThrow(/set only one of REDIS_URL and REDIS_URL_FILE/);
+  });
+
+  it('names the variable whose file cannot be read, without its content', () => {
+    const load = () => loadConfig(redisEnvSchema, { REDIS_URL_FILE: join(folder, 'missing') });
+    expect(load).toThrow(/REDIS_URL_FILE: cannot read .*missing \(ENOENT\)/);
   });
 });

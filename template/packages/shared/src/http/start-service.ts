@@ -53,6 +53,9 @@ export async function startService<Config extends ServiceConfig>(
     app.close().then(
       () => {
         logger.info('stopped');
+        // Under a supervisor's IPC channel (a PM2 or cluster worker) the channel is the last open
+        // handle: let go of it, or the process would wait for the shutdown timer and exit 1.
+        if (process.connected) process.disconnect();
       },
       (error: unknown) => {
         logger.error('shutdown failed', { err: error });
