@@ -7,10 +7,12 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,9 @@ import pytest
 
 from tests.builds.conftest import InstalledProject
 from tests.builds.test_build import production_env, wait_for
-from tests.servers import free_port
+from tests.gateway import fetch
+from tests.servers import free_port, wait_until
+from tests.tls import authority, leaf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("defaults")]
 
@@ -246,27 +250,57 @@ def test_logs_correlate_by_request_id_and_never_hold_secrets(stack: Stack) -> No
             assert secret not in text, f"{service} logged a secret"
 
 
-def test_the_spa_in_chromium_signs_up_creates_a_workspace_and_lists_it(stack: Stack) -> None:
-    """The built SPA, served by `vite preview` in front of the running services, in headless
-    Chromium driven by playwright-core: the rendered project's own browser test."""
-    frontend = stack.project.path / "packages/frontend"
-    port = free_port()
+@contextmanager
+def vite_preview(stack: Stack, port: int, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """The built SPA served by `vite preview` in front of the running services."""
     preview = subprocess.Popen(
         ["npx", "vite", "preview", "--host", "127.0.0.1", "--port", str(port), "--strictPort"],
-        cwd=frontend,
-        env={**stack.project.env, "AUTH_SERVICE_URL": stack.auth, "CORE_SERVICE_URL": stack.core},
+        cwd=stack.project.path / "packages/frontend",
+        env={**stack.project.env, "AUTH_SERVICE_URL": stack.auth, "CORE_SERVICE_URL": stack.core, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         # Its own process group: npx starts vite as a child, and both must stop.
         start_new_session=True,
     )
     try:
+        yield preview
+    finally:
+        os.killpg(preview.pid, signal.SIGTERM)
+        preview.wait(timeout=10)
+
+
+def test_the_spa_in_chromium_signs_up_creates_a_workspace_and_lists_it(stack: Stack) -> None:
+    """The built SPA, served by `vite preview` in front of the running services, in headless
+    Chromium driven by playwright-core: the rendered project's own browser test."""
+    port = free_port()
+    with vite_preview(stack, port) as preview:
         wait_for(f"http://127.0.0.1:{port}/", preview)
         result = stack.project.run(
             "npm", "run", "test:e2e", "-w", "packages/frontend", E2E_BASE_URL=f"http://127.0.0.1:{port}/"
         )
-    finally:
-        os.killpg(preview.pid, signal.SIGTERM)
-        preview.wait(timeout=10)
     summary = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
     assert re.search(r"Tests\s+1 passed \(1\)", summary), summary
+
+
+def test_vite_serves_over_tls_from_the_dev_tls_folder(stack: Stack, tmp_path: Path) -> None:
+    """DEV_TLS_DIR: the development server (and the preview, which shares its settings) speaks
+    HTTPS with the pair in that folder, in front of the same proxy to the services."""
+    ca = authority(tmp_path / "ca")
+    leaf(ca, tmp_path / "tls", "localhost", "127.0.0.1")
+    context = ssl.create_default_context(cafile=ca.pem)
+    port = free_port()
+    base = f"https://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return fetch(f"{base}/", context=context).status == 200
+        except OSError:
+            return False
+
+    with vite_preview(stack, port, DEV_TLS_DIR=str(tmp_path / "tls")):
+        wait_until(answers, "vite preview over TLS", timeout=20)
+        index = fetch(f"{base}/", context=context)
+        assert b'<div id="root">' in index.body
+        api = fetch(f"{base}/api/core/workspaces", context=context)
+        assert api.status == 401
+        assert json.loads(api.body)["statusCode"] == 401
