@@ -6,6 +6,8 @@ Starts real PostgreSQL and Redis on loopback, auth-service and core-service from
 bare Fastify server from the same render as the baseline, then measures with bench/load.mjs:
 
 - login latency (p50/p95/p99) with 10 concurrent clients;
+- a failed sign-in with an unknown email against one with a wrong password (one client, p50 ratio:
+  near 1.0 means the answer time does not tell which emails have accounts);
 - requests per second of `/health/live`, and of a cached workspace read, as ratios against the bare
   server answering the same shape in the same run.
 
@@ -98,6 +100,7 @@ def main() -> int:
                 "JWT_AUDIENCE": "bench",
                 "JWT_PRIVATE_KEY_FILE": str(key),
                 "LOGIN_MAX_FAILURES_PER_IP": "100000",
+                "LOGIN_MAX_FAILURES_PER_ACCOUNT": "100000",
                 "AUTH_JWKS_URL": f"http://127.0.0.1:{ports['auth-service']}/.well-known/jwks.json",
             }
             commands = {
@@ -136,6 +139,10 @@ def main() -> int:
 
                 login_body = json.dumps({"email": "bench@acme.dev", "password": PASSWORD})
                 login = load(env, f"{auth}/api/auth/login", 10, seconds, "POST", login_body)
+                wrong_body = json.dumps({"email": "bench@acme.dev", "password": f"not {PASSWORD}"})
+                wrong = load(env, f"{auth}/api/auth/login", 1, seconds, "POST", wrong_body)
+                unknown_body = json.dumps({"email": "nobody@acme.dev", "password": PASSWORD})
+                unknown = load(env, f"{auth}/api/auth/login", 1, seconds, "POST", unknown_body)
                 health = load(env, f"{auth}/health/live", 10, seconds)
                 health_bare = load(env, f"{bare}/health/live", 10, seconds)
                 health_quiet = load(env, f"{quiet_auth}/health/live", 10, seconds)
@@ -157,6 +164,10 @@ def main() -> int:
     print(
         f"login: {login['rps']:.1f}/s, p50 {login['p50']:.0f} ms, p95 {login['p95']:.0f} ms, "
         f"p99 {login['p99']:.0f} ms, failures {login['failures']}"
+    )
+    print(
+        f"failed sign-in, unknown email vs wrong password (1 client): p50 {unknown['p50']:.1f} ms vs "
+        f"{wrong['p50']:.1f} ms: ratio {unknown['p50'] / wrong['p50']:.2f}"
     )
     print(
         f"/health/live: {health['rps']:.0f}/s vs bare Fastify {health_bare['rps']:.0f}/s: "
