@@ -10,6 +10,7 @@ import pytest
 
 from scripts.render import snapshot
 from tests.matrix import BASE_ANSWERS, SUPPORTED_COMBINATIONS
+from tests.xdist_groups import pytest_collection_modifyitems  # noqa: F401 (a hook pytest finds here)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
