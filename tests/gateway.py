@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import re
 import signal
-import socket
 import ssl
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -20,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.project import substitute
-from tests.servers import wait_until
+from tests.servers import port_open, wait_until
 
 
 def gateway_config(
@@ -84,11 +83,6 @@ def spa_config(source: Path, folder: Path, *, port: int, root: Path) -> Path:
         },
     )
     return conf
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @contextmanager

@@ -23,7 +23,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _as_postgres(*command: str | Path) -> list[str]:
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def as_postgres(*command: str | Path) -> list[str]:
     # initdb refuses to run as root: the server runs as the machine's `postgres` user.
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     return [*prefix, *map(str, command)]
@@ -48,7 +53,7 @@ def postgres() -> Iterator[str]:
         shutil.chown(folder, "postgres", "postgres")
     data, port = folder / "data", free_port()
     subprocess.run(
-        _as_postgres(
+        as_postgres(
             PG_BIN / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
         ),
         check=True,
@@ -59,7 +64,7 @@ def postgres() -> Iterator[str]:
         conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\n")
         conf.write(f"unix_socket_directories = '{folder}'\nfsync = off\n")
     subprocess.run(
-        _as_postgres(PG_BIN / "pg_ctl", "-D", data, "-l", folder / "server.log", "-w", "start"),
+        as_postgres(PG_BIN / "pg_ctl", "-D", data, "-l", folder / "server.log", "-w", "start"),
         check=True,
         capture_output=True,
     )
@@ -87,12 +92,7 @@ def redis(folder: Path) -> Iterator[str]:
     )
     process = subprocess.Popen(["redis-server", str(folder / "redis.conf")], stdout=subprocess.DEVNULL)
     try:
-
-        def answers() -> bool:
-            with socket.socket() as sock:
-                return sock.connect_ex(("127.0.0.1", port)) == 0
-
-        wait_until(answers, "redis-server")
+        wait_until(lambda: port_open(port), "redis-server")
         yield f"redis://127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -13,6 +13,7 @@ import pytest
 
 from extensions.context import SERVICE_PORTS
 from scripts.node_toolchain import CACHE_DIR, node_env
+from tests.builds.conftest import InstalledProject
 from tests.builds.test_build import production_env
 from tests.dockerfile import Stage, build
 from tests.gateway import nginx, spa_config
@@ -57,15 +58,7 @@ def test_service_image_ships_production_dependencies_only_and_runs_healthy(
     }
     if (app / f"packages/{service}/migrations").is_dir():
         # The migration command the deploy runs from this image.
-        migrated = subprocess.run(
-            ["npm", "run", "db:migrate", "-w", f"packages/{service}"],
-            cwd=app,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert migrated.returncode == 0, migrated.stderr
+        InstalledProject(app, 24, env).run("npm", "run", "db:migrate", "-w", f"packages/{service}")
     probe = healthcheck(runtime, SERVICE_PORTS[service], port)
 
     def healthy() -> bool:

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from tests.gateway import gateway_config, nginx, port_open
+from tests.gateway import fetch, gateway_config, nginx
 from tests.matrix import BASE_ANSWERS
-from tests.servers import free_port, wait_until
+from tests.servers import free_port, port_open, wait_until
 from tests.tls import authority, leaf
 
 pytestmark = pytest.mark.ops
@@ -92,14 +92,10 @@ def acme(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Acme]:
     )
     try:
         wait_until(lambda: port_open(listen) and port_open(management) and port_open(dns), "pebble")
-        context = ssl.create_default_context(cafile=ca.pem)
-        with (
-            socket.create_connection(("127.0.0.1", management)) as raw,
-            context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
-        ):
-            tls.sendall(b"GET /roots/0 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-            response = b"".join(iter(lambda: tls.recv(65536), b""))
-        root = response.split(b"\r\n\r\n", 1)[1]
+        response = fetch(
+            f"https://127.0.0.1:{management}/roots/0", context=ssl.create_default_context(cafile=ca.pem)
+        )
+        root = response.body
         assert root.startswith(b"-----BEGIN CERTIFICATE-----"), response
         yield Acme(f"https://127.0.0.1:{listen}/dir", root, ca.pem, http_port)
     finally:
