@@ -21,6 +21,8 @@ SERVICE_PORTS = {"auth-service": 3001, "core-service": 3002, "mcp-server": 3003,
 # them in a template release (the images' own Dependabot entries then keep projects current).
 NODE_IMAGE_VERSIONS = {24: "24.21.0", 22: "22.23.3"}
 NGINX_IMAGE = "nginxinc/nginx-unprivileged:1.28.0-bookworm"
+POSTGRES_IMAGE = "postgres:17.6-bookworm"
+REDIS_IMAGE = "redis:7.4-bookworm"
 # Log aggregation (the `log_aggregation` answer): VictoriaLogs stores and queries, Vector ships.
 VICTORIALOGS_IMAGE = "victoriametrics/victoria-logs:v1.38.0"
 VECTOR_IMAGE = "timberio/vector:0.50.0-debian"
@@ -51,6 +53,8 @@ def images(node_major: int) -> dict[str, str]:
     return {
         "node_image": f"node:{NODE_IMAGE_VERSIONS[node_major]}-bookworm-slim",
         "nginx_image": NGINX_IMAGE,
+        "postgres_image": POSTGRES_IMAGE,
+        "redis_image": REDIS_IMAGE,
         "victorialogs_image": VICTORIALOGS_IMAGE,
         "vector_image": VECTOR_IMAGE,
     }

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from tests.project import substitute
@@ -45,7 +46,7 @@ def gateway_config(
         folder / "nginx.conf",
         {
             "/tmp/nginx.pid": folder / "nginx.pid",  # noqa: S108 (the rendered path, replaced)
-            "/var/cache/nginx": folder / "cache",
+            "_temp_path /tmp/": f"_temp_path {folder}/cache/",
         },
     )
     substitute(
@@ -107,6 +108,21 @@ def nginx(conf: Path, *ports: int) -> Iterator[subprocess.Popen[bytes]]:
         process.wait(timeout=15)
 
 
+class NamedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to an address, for a name: the certificate is checked against `name` when one is given."""
+
+    def __init__(self, *args: Any, name: str | None = None, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.name = name
+
+    def connect(self) -> None:
+        if self.name is None:
+            super().connect()
+            return
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.name)  # type: ignore[attr-defined]
+
+
 @dataclass
 class Response:
     status: int
@@ -130,21 +146,25 @@ def fetch(
     headers: Mapping[str, str] | None = None,
     context: ssl.SSLContext | None = None,
     source: str | None = None,
+    server_name: str | None = None,
+    timeout: float = 10,
 ) -> Response:
     """One request on a new connection, never following redirects; `source` picks the loopback
-    address it comes from (rate limits count per client address)."""
+    address it comes from (rate limits count per client address); `server_name` is the name the
+    request is for (TLS SNI, certificate check and Host) when the URL holds a forwarded address."""
     parts = urlsplit(url)
     address = (source, 0) if source else None
     host, port = parts.hostname or "127.0.0.1", parts.port
     connection = (
-        http.client.HTTPSConnection(host, port, timeout=10, context=context, source_address=address)
-        if parts.scheme == "https"
-        else http.client.HTTPConnection(host, port, timeout=10, source_address=address)
-    )
-    try:
-        connection.request(
-            method, parts.path + (f"?{parts.query}" if parts.query else ""), body, dict(headers or {})
+        NamedHTTPSConnection(
+            host, port, timeout=10, context=context, source_address=address, name=server_name
         )
+        if parts.scheme == "https"
+        else http.client.HTTPConnection(host, port, timeout=timeout, source_address=address)
+    )
+    sent = {"Host": server_name, **(headers or {})} if server_name else dict(headers or {})
+    try:
+        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body, sent)
         response = connection.getresponse()
         return Response(response.status, response.getheaders(), response.read())
     finally:

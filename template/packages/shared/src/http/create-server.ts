@@ -7,6 +7,7 @@ import type { ErrorBody } from '../api-types.js';
 import { HttpError } from '../http-error.js';
 import type { Logger } from '../logger.js';
 import { acceptRequestId, runWithContext } from '../request-context.js';
+import { isDependencyUnavailable } from './dependency-error.js';
 import { fastifyLoggerFor } from './fastify-logger.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -92,16 +93,20 @@ export function createServer({
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     const clientError = status >= 400 && status < 500;
-    const statusCode = clientError ? status : 500;
+    const unavailable = !clientError && isDependencyUnavailable(error);
+    const statusCode = clientError ? status : unavailable ? 503 : 500;
     if (!clientError) logger.error('request failed', { err: error });
     if (error instanceof HttpError) void reply.headers(error.headers);
+    if (unavailable) void reply.header('retry-after', '5');
     const body: ErrorBody = {
       statusCode,
       error: STATUS_CODES[statusCode] ?? 'Error',
       // A server error's message could describe internals; only client errors explain themselves.
       message: clientError
         ? error.message
-        : 'Internal error; quote the request id when reporting it.',
+        : unavailable
+          ? 'A service this request needs is unavailable; try again shortly.'
+          : 'Internal error; quote the request id when reporting it.',
       requestId: request.id,
       ...(error.validation ? { fields: validationFields(error) } : {}),
       ...(error instanceof HttpError ? error.details : {}),

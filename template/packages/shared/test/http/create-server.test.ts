@@ -19,6 +19,9 @@ function build() {
   app.get('/boom', () => {
     throw new Error('database password is hunter2');
   });
+  app.get('/database-down', () => {
+    throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+  });
   return { app, lines };
 }
 
@@ -49,6 +52,15 @@ describe('createServer', () => {
       expect(response.headers['x-request-id']).toMatch(UUID);
     },
   );
+
+  it('answers 503 with Retry-After when a dependency cannot be reached', async () => {
+    const { app } = setup();
+    const response = await app.inject({ url: '/database-down' });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(response.json()).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(response.body).not.toContain('10.0.0.5');
+  });
 
   it('writes one access line per request, and handler lines carry the request id', async () => {
     const { app, lines } = setup();

@@ -1,0 +1,544 @@
+"""The production stack by the book, on the real Docker Engine: the images pushed to a registry,
+docs/operations.md's first-deploy commands run as written, then the platform used through the
+gateway over TLS, its hardening read back from the running containers, and broken on purpose.
+
+The base images are stand-ins (tests/standins/README.md). The render is `logs:none`, so the stack
+comes up whole: VictoriaLogs and Vector images cannot be had on this machine."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import ssl
+import stat
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.node_toolchain import CACHE_DIR
+from tests.containers.conftest import IMAGE_REGISTRY, IMAGE_TAG, Images
+from tests.engine import Engine
+from tests.gateway import Response, fetch
+from tests.matrix import BASE_ANSWERS
+from tests.servers import wait_until
+
+pytestmark = [pytest.mark.containers, pytest.mark.xdist_group("engine")]
+
+COMBINATION = "logs:none"
+DOMAIN = BASE_ANSWERS["domain"]
+COMPOSE = ("compose", "-f", "docker-compose.prod.yml")
+PASSWORD = "correct horse battery staple prod"  # noqa: S105 (a test account of a throwaway stack)
+BACKENDS = ("auth-service", "core-service", "mcp-server")
+STATEFUL = ("postgres", "redis")
+
+
+@dataclass
+class Production:
+    engine: Engine
+    folder: Path
+    https: str
+    http: str
+    context: ssl.SSLContext
+    deploy_seconds: float
+
+    def compose(
+        self, *arguments: str, check: bool = True, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
+        # The release comes from the .env file the first deploy wrote, as on the server.
+        return self.engine.docker(*COMPOSE, *arguments, cwd=self.folder, check=check, timeout=timeout)
+
+    def request(
+        self, method: str, path: str, body: object | None = None, timeout: float = 10, **headers: str
+    ) -> Response:
+        data = None if body is None else json.dumps(body).encode()
+        sent = {name.replace("_", "-"): value for name, value in headers.items()}
+        if data is not None:
+            sent["content-type"] = "application/json"
+        return fetch(
+            self.https + path,
+            method,
+            body=data,
+            headers=sent,
+            context=self.context,
+            server_name=DOMAIN,
+            timeout=timeout,
+        )
+
+    def container(self, service: str) -> str:
+        return self.compose("ps", "-q", service).stdout.strip()
+
+    def inspect(self, service: str) -> dict[str, Any]:
+        return json.loads(self.engine.docker("inspect", self.container(service)).stdout)[0]
+
+    def exec(self, service: str, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.compose("exec", "-T", service, *command, check=check)
+
+    def log_lines(self, service: str) -> list[dict[str, Any]]:
+        text = self.compose("logs", "--no-color", "--no-log-prefix", service).stdout
+        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+    def sign_in(self, email: str) -> dict[str, str]:
+        registered = self.request("POST", "/api/auth/register", {"email": email, "password": PASSWORD})
+        assert registered.status == 201, registered.body
+        reply = self.request("POST", "/api/auth/login", {"email": email, "password": PASSWORD})
+        assert reply.status == 200, reply.body
+        return json.loads(reply.body)
+
+
+def first_deploy_commands(operations: Path) -> str:
+    """The "First deploy" block of docs/operations.md, with the two lines this machine must change
+    named here: the registry is the engine's, and the real certificate is issued by the ops tier
+    (against a local ACME CA), so the stack runs on the self-signed stand-in."""
+    text = operations.read_text(encoding="utf-8")
+    [block] = re.findall(r"## First deploy\n.*?```sh\n(.*?)```", text, flags=re.DOTALL)
+    lines = block.splitlines()
+    release = [line for line in lines if line.endswith(">.env   # the release this server runs")]
+    assert len(release) == 1, "the first deploy no longer records the registry and tag in .env"
+    assert lines[-1].startswith("infra/certbot/issue.sh"), lines[-1]
+    ours = release[0].replace("ghcr.io/your-org 1.0.0", f"{IMAGE_REGISTRY} {IMAGE_TAG}")
+    assert ours != release[0], release[0]
+    lines = [ours if line == release[0] else line for line in lines]
+    return "\n".join(lines[:-1]) + "\n"
+
+
+@pytest.fixture(scope="module")
+def production(engine: Engine, images: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
+    built: Images = images(COMBINATION)
+    for tag in built.tags.values():
+        engine.docker("push", tag)
+        # Pulled back by the deploy: nothing of the build stays on the "server".
+        engine.docker("image", "rm", tag)
+    folder = tmp_path_factory.mktemp("server") / "platform"
+    shutil.copytree(built.project, folder, ignore=shutil.ignore_patterns("node_modules", "dist", ".git"))
+    script = first_deploy_commands(folder / "docs/operations.md")
+    started = time.monotonic()
+    deployed = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=folder,
+        env=engine.env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    https, http = engine.forward(443), engine.forward(80)
+    context = ssl.create_default_context(cafile=folder / "tls/fullchain.pem")
+    stack = Production(
+        engine, folder, f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}", context, seconds
+    )
+    try:
+        if deployed.returncode != 0:
+            states = stack.compose("ps", "-a", check=False).stdout
+            logs = stack.compose("logs", "--tail", "30", check=False).stdout
+            pytest.fail(f"the first deploy failed:\n{deployed.stderr[-3000:]}\n{states}\n{logs[-6000:]}")
+        yield stack
+    finally:
+        stack.compose("down", "-v", "--timeout", "20", check=False)
+
+
+def test_the_first_deploy_by_the_book_brings_every_service_up_healthy(production: Production) -> None:
+    shown = production.compose("ps", "--format", "json").stdout
+    listed = [json.loads(line) for line in shown.splitlines() if line.startswith("{")]
+    assert listed, shown
+    states = {entry["Service"]: entry["Health"] for entry in listed}
+    expected = {name: "healthy" for name in ["gateway", *BACKENDS, "frontend", *STATEFUL]}
+    assert states == expected, production.compose("logs", "--tail", "20", "gateway").stdout
+    # The migration jobs ran to completion and left nothing running.
+    assert not [name for name in states if name.startswith("migrate-")]
+
+
+def test_the_platform_works_through_the_gateway_over_tls(production: Production) -> None:
+    tokens = production.sign_in("prod-ada@acme.dev")
+    bearer = f"Bearer {tokens['accessToken']}"
+    flow = "prod-flow-0001"
+    created = production.request("POST", "/api/core/workspaces", {"name": "Production"}, authorization=bearer)
+    assert created.status == 201, created.body
+    listed = production.request("GET", "/api/core/workspaces", authorization=bearer, x_request_id=flow)
+    assert listed.status == 200
+    assert listed.header("x-request-id") == flow
+    assert [item["name"] for item in json.loads(listed.body)["items"]] == ["Production"]
+    me = production.request("GET", "/api/auth/me", authorization=bearer)
+    assert json.loads(me.body)["email"] == "prod-ada@acme.dev"
+    rotated = production.request("POST", "/api/auth/refresh", {"refreshToken": tokens["refreshToken"]})
+    assert rotated.status == 200
+    reused = production.request("POST", "/api/auth/refresh", {"refreshToken": tokens["refreshToken"]})
+    assert reused.status == 401
+
+    # One request id in the gateway's and core-service's container logs.
+    def logged(service: str) -> list[dict[str, Any]]:
+        return [line for line in production.log_lines(service) if line.get("requestId") == flow]
+
+    wait_until(lambda: bool(logged("gateway")) and bool(logged("core-service")), "the flow's log lines", 10)
+    [access] = logged("gateway")
+    assert access["statusCode"] == 200
+    assert access["upstream"].endswith(":3002"), "the gateway reached core-service by its Compose name"
+
+
+def test_an_agent_calls_the_mcp_tools_through_the_gateway(production: Production) -> None:
+    tokens = production.sign_in("prod-alan@acme.dev")
+    client = Path(__file__).parent.parent / "builds/mcp_client.mjs"
+    # The MCP SDK's own client, run from the mcp-server image (its SDK) in the engine's network, for
+    # the domain on the published port, trusting the stack's self-signed certificate.
+    outcome = production.engine.docker(
+        "run", "--rm", "--network", "host", "--add-host", f"{DOMAIN}:127.0.0.1",
+        "-v", f"{client}:/app/mcp_client.mjs:ro",
+        "-v", f"{production.folder / 'tls/fullchain.pem'}:/ca.pem:ro",
+        "-e", "NODE_EXTRA_CA_CERTS=/ca.pem", "--entrypoint", "node",
+        f"{IMAGE_REGISTRY}/acme-ai-hub-mcp-server:{IMAGE_TAG}",
+        "/app/mcp_client.mjs", f"https://{DOMAIN}/mcp", tokens["accessToken"], "prod-mcp-0001",
+    )  # fmt: skip
+    result = json.loads(outcome.stdout)
+    assert result["tools"] == ["create_workspace", "list_workspaces"]
+    assert result["created"]["name"] == "From an agent"
+    assert [item["name"] for item in result["listed"]["items"]] == ["From an agent"]
+    assert any(line.get("requestId") == "prod-mcp-0001" for line in production.log_lines("core-service"))
+
+
+def test_the_spa_its_assets_and_the_gateways_own_answers(production: Production) -> None:
+    index = production.request("GET", "/")
+    assert index.status == 200
+    assert b'<div id="root">' in index.body
+    assert index.header("cache-control") == "no-cache"
+    assert index.header("content-security-policy").startswith("default-src 'self'")
+    [script] = re.findall(rb'src="(/assets/[^"]+\.js)"', index.body)
+    asset = production.request("GET", script.decode())
+    assert asset.status == 200
+    assert asset.header("cache-control") == "public, max-age=31536000, immutable"
+    assert asset.header("strict-transport-security") == "max-age=63072000; includeSubDomains"
+    missing = production.request("GET", "/api/nowhere")
+    assert missing.status == 404
+    body = json.loads(missing.body)
+    assert (body["statusCode"], body["requestId"]) == (404, missing.header("x-request-id"))
+    assert missing.header("content-security-policy") == "default-src 'none'; frame-ancestors 'none'"
+    redirect = fetch(f"{production.http}/api/core/workspaces", headers={"Host": DOMAIN})
+    assert (redirect.status, redirect.header("location")) == (308, f"https://{DOMAIN}/api/core/workspaces")
+
+
+def test_every_container_runs_as_the_compose_file_says(production: Production) -> None:
+    secrets = {path.read_text(encoding="utf-8").strip() for path in (production.folder / "secrets").iterdir()}
+    for service in ["gateway", *BACKENDS, "frontend", *STATEFUL]:
+        container = production.inspect(service)
+        host = container["HostConfig"]
+        assert host["ReadonlyRootfs"] is True, service
+        assert host["CapDrop"] == ["ALL"], service
+        assert not host["CapAdd"], f"{service} adds capabilities: {host['CapAdd']}"
+        assert "no-new-privileges:true" in host["SecurityOpt"], service
+        limits = {key: host[key] for key in ("Memory", "NanoCpus", "PidsLimit")}
+        assert all(value and value > 0 for value in limits.values()), f"{service}: {limits}"
+        assert container["Config"]["User"] not in ("", "0", "root", "0:0"), service
+        uid = production.exec(service, "id", "-u").stdout.strip()
+        assert uid != "0", f"{service} runs as root"
+        # The root filesystem refuses writes; only the tmpfs mounts and volumes take them.
+        written = production.exec(service, "sh", "-c", "echo x > /written-by-test", check=False)
+        assert written.returncode != 0, f"{service} wrote to its root filesystem"
+        assert "Read-only file system" in written.stderr, written.stderr
+        writable = "/data" if service == "redis" else "/tmp"  # noqa: S108 (inside the container)
+        assert production.exec(service, "sh", "-c", f"echo x > {writable}/written-by-test").returncode == 0
+        leaked = [value for value in container["Config"]["Env"] if any(secret in value for secret in secrets)]
+        assert leaked == [], f"{service} has a secret in its environment"
+        ports = container["NetworkSettings"]["Ports"] or {}
+        published = [binding for bindings in ports.values() for binding in bindings or []]
+        if service in STATEFUL or service == "frontend":
+            assert published == [], f"{service} publishes {published}"
+        elif service == "gateway":
+            assert {binding["HostPort"] for binding in published} == {"443", "80"}
+        else:
+            assert {binding["HostIp"] for binding in published} == {"127.0.0.1"}, service
+    # Secrets are files the service's own user reads.
+    assert production.exec("core-service", "cat", "/run/secrets/database_url").stdout.startswith(
+        "postgres://"
+    )
+    # PostgreSQL and Redis are on the internal network only: the gateway cannot even resolve them.
+    for name, port in (("postgres", 5432), ("redis", 6379)):
+        probe = production.exec("gateway", "curl", "-sS", "-m", "3", f"telnet://{name}:{port}", check=False)
+        assert probe.returncode != 0, f"the gateway reaches {name}"
+        assert "resolv" in probe.stderr.lower(), probe.stderr
+
+
+def test_the_deploy_hook_installs_a_new_pair_and_the_gateway_serves_it(
+    production: Production, tmp_path: Path
+) -> None:
+    lineage = tmp_path / "live" / DOMAIN
+    lineage.mkdir(parents=True)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-days", "5", "-subj", f"/CN={DOMAIN}", "-addext", f"subjectAltName=DNS:{DOMAIN}",
+         "-keyout", lineage / "privkey.pem", "-out", lineage / "fullchain.pem"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    hooked = subprocess.run(
+        ["infra/certbot/deploy-hook.sh"],
+        cwd=production.folder,
+        env={**production.engine.env, "RENEWED_LINEAGE": str(lineage)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert hooked.returncode == 0, hooked.stderr
+    key = (production.folder / "tls/privkey.pem").stat()
+    assert (key.st_gid, stat.S_IMODE(key.st_mode)) == (101, 0o640), "the key is the gateway group's alone"
+    new = (lineage / "fullchain.pem").read_text(encoding="utf-8").strip()
+    port = int(production.https.rsplit(":", 1)[1])
+    # A reload starts new workers while the old ones finish their connections.
+    wait_until(
+        lambda: ssl.get_server_certificate(("127.0.0.1", port)).strip() == new, "the new pair served", 10
+    )
+    context = ssl.create_default_context(cafile=lineage / "fullchain.pem")
+    reply = fetch(production.https + "/", context=context, server_name=DOMAIN)
+    assert reply.status == 200
+    production.context = context  # the tests after this one trust the new pair
+
+
+# ---- faults, under a bounded load through the gateway ----
+
+
+@dataclass
+class Load:
+    """Paced GETs through the gateway from a few clients, below the API's rate limit (20 r/s from
+    one address, and every forwarded request comes from one). Each outcome is a status, or the
+    error of a request that got no answer within 30 s; `slowest` is the longest answer."""
+
+    production: Production
+    path: str
+    bearer: str
+    rate: float = 12.0
+    clients: int = 3
+    outcomes: list[int | str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.running = True
+        self.slowest = 0.0
+        self.threads = [threading.Thread(target=self.client) for _ in range(self.clients)]
+
+    def client(self) -> None:
+        pause = self.clients / self.rate
+        while self.running:
+            started = time.monotonic()
+            try:
+                reply = self.production.request("GET", self.path, timeout=30, authorization=self.bearer)
+                self.outcomes.append(reply.status)
+                self.slowest = max(self.slowest, time.monotonic() - started)
+                if reply.status >= 500:
+                    assert json.loads(reply.body)["statusCode"] == reply.status, reply.body
+            except (OSError, AssertionError, ValueError) as error:
+                self.outcomes.append(f"{type(error).__name__}: {error}")
+            time.sleep(max(0.0, pause - (time.monotonic() - started)))
+
+    def __enter__(self) -> Load:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.running = False
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+    def failures(self) -> list[int | str]:
+        return [outcome for outcome in self.outcomes if outcome != 200]
+
+
+def a_workspace(production: Production, email: str) -> tuple[str, str]:
+    """A signed-in user's bearer and the path of a workspace of theirs."""
+    tokens = production.sign_in(email)
+    bearer = f"Bearer {tokens['accessToken']}"
+    created = production.request("POST", "/api/core/workspaces", {"name": email}, authorization=bearer)
+    assert created.status == 201, created.body
+    return bearer, f"/api/core/workspaces/{json.loads(created.body)['id']}"
+
+
+def pm2_workers(production: Production, service: str) -> list[int]:
+    listing = production.exec(service, "node_modules/.bin/pm2", "jlist").stdout
+    processes = json.loads(listing[listing.index("[") :])
+    return [process["pid"] for process in processes if process["pm2_env"]["status"] == "online"]
+
+
+def crash(production: Production, service: str) -> None:
+    """What the OOM killer does: SIGKILL to the container's main process, from the host. (`docker
+    kill` counts as a manual stop, after which the restart policy does not apply.)"""
+    os.kill(production.inspect(service)["State"]["Pid"], signal.SIGKILL)
+
+
+def healthy_again(production: Production, service: str, restarts: int, timeout: float = 120) -> float:
+    """Seconds until the service has restarted `restarts` times in all and is healthy."""
+    started = time.monotonic()
+
+    def back() -> bool:
+        state = production.inspect(service)
+        return (
+            state["RestartCount"] >= restarts and state["State"].get("Health", {}).get("Status") == "healthy"
+        )
+
+    wait_until(back, f"{service} healthy after its restart", timeout=timeout)
+    return round(time.monotonic() - started, 1)
+
+
+def test_a_killed_pm2_worker_fails_no_request(production: Production) -> None:
+    bearer, path = a_workspace(production, "prod-worker@acme.dev")
+    before = pm2_workers(production, "core-service")
+    assert len(before) == 2
+    with Load(production, path, bearer) as load:
+        time.sleep(2)
+        production.exec("core-service", "sh", "-c", f"kill -KILL {before[0]}")
+        time.sleep(4)
+    assert len(load.outcomes) > 50
+    assert load.failures() == []
+    wait_until(
+        lambda: len(set(pm2_workers(production, "core-service")) - {before[0]}) == 2, "PM2's new worker", 20
+    )
+
+
+def test_a_crashed_backend_restarts_and_the_gateway_never_hangs(production: Production) -> None:
+    bearer, path = a_workspace(production, "prod-crash@acme.dev")
+    restarts = production.inspect("core-service")["RestartCount"]
+    with Load(production, path, bearer) as load:
+        time.sleep(1)
+        crash(production, "core-service")
+        seconds = healthy_again(production, "core-service", restarts + 1)
+        time.sleep(2)
+    print(f"core-service healthy again {seconds}s after a crash")  # a figure for the closing note
+    # Meanwhile a JSON 502/503 (checked by the load), never a hang; then served again, no reload.
+    slow = [line for line in production.log_lines("gateway") if line["durationSeconds"] > 3]
+    assert set(load.failures()) <= {502, 503, 504}, (load.failures(), slow)
+    assert load.slowest < 8, (load.slowest, slow)
+    assert load.outcomes[-3:] == [200, 200, 200]
+
+
+def test_postgres_down_answers_503_and_recovers_without_a_restart(production: Production) -> None:
+    bearer, _ = a_workspace(production, "prod-pg@acme.dev")
+    restarts = {name: production.inspect(name)["RestartCount"] for name in BACKENDS}
+    production.compose("stop", "postgres")
+    try:
+        ready = production.exec("core-service", "node", "-e", READINESS, check=False)
+        assert json.loads(ready.stdout) == {
+            "status": 503,
+            "body": {"status": "unavailable", "failing": ["postgres"]},
+        }
+        listed = production.request("GET", "/api/core/workspaces", timeout=30, authorization=bearer)
+        assert listed.status == 503, listed.body
+        assert listed.header("retry-after") == "5"
+        assert json.loads(listed.body)["statusCode"] == 503
+    finally:
+        production.compose("start", "postgres")
+    wait_until(lambda: production.request("GET", "/api/core/workspaces", authorization=bearer).status == 200,
+               "core-service reading again", 60)  # fmt: skip
+    assert {name: production.inspect(name)["RestartCount"] for name in BACKENDS} == restarts
+    listed = production.request("GET", "/api/core/workspaces", authorization=bearer)
+    assert [item["name"] for item in json.loads(listed.body)["items"]] == ["prod-pg@acme.dev"]
+
+
+READINESS = (
+    "fetch('http://127.0.0.1:3002/health/ready').then(async (r) =>"
+    " console.log(JSON.stringify({ status: r.status, body: await r.json() })))"
+)
+
+
+@pytest.mark.parametrize("service", STATEFUL)
+def test_a_crashed_database_comes_back_with_its_data(production: Production, service: str) -> None:
+    tokens = production.sign_in(f"prod-{service}-crash@acme.dev")
+    bearer = f"Bearer {tokens['accessToken']}"
+    created = production.request("POST", "/api/core/workspaces", {"name": service}, authorization=bearer)
+    assert created.status == 201
+    time.sleep(1.5)  # Redis fsyncs its AOF every second
+    restarts = production.inspect(service)["RestartCount"]
+    crash(production, service)
+    seconds = healthy_again(production, service, restarts + 1)
+    print(f"{service} healthy again {seconds}s after a crash")  # a figure for the closing note
+    for name in BACKENDS:
+        wait_until(
+            lambda name=name: production.inspect(name)["State"]["Health"]["Status"] == "healthy", name, 60
+        )
+    # The session (Redis) and the row (PostgreSQL) survived.
+    refreshed = production.request("POST", "/api/auth/refresh", {"refreshToken": tokens["refreshToken"]})
+    assert refreshed.status == 200, refreshed.body
+    listed = production.request("GET", "/api/core/workspaces", authorization=bearer)
+    assert [item["name"] for item in json.loads(listed.body)["items"]] == [service]
+
+
+def containers(production: Production) -> dict[str, tuple[str, str]]:
+    listed = production.compose("ps", "-q").stdout.split()
+    found = json.loads(production.engine.docker("inspect", *listed).stdout)
+    return {item["Name"]: (item["Id"], item["State"]["StartedAt"]) for item in found}
+
+
+def test_up_again_changes_nothing_and_down_then_up_keeps_every_row(production: Production) -> None:
+    tokens = production.sign_in("prod-kept@acme.dev")
+    bearer = f"Bearer {tokens['accessToken']}"
+    assert (
+        production.request("POST", "/api/core/workspaces", {"name": "Kept"}, authorization=bearer).status
+        == 201
+    )
+    before = containers(production)
+    production.compose("up", "-d", "--wait")
+    assert containers(production) == before
+    production.compose("down")
+    production.compose("up", "-d", "--wait")
+    assert set(containers(production)) == set(before)
+    relogin = production.request(
+        "POST", "/api/auth/login", {"email": "prod-kept@acme.dev", "password": PASSWORD}
+    )
+    assert relogin.status == 200
+    bearer = f"Bearer {json.loads(relogin.body)['accessToken']}"
+    listed = production.request("GET", "/api/core/workspaces", authorization=bearer)
+    assert [item["name"] for item in json.loads(listed.body)["items"]] == ["Kept"]
+    # Sessions kept in Redis survive the recreation too.
+    refreshed = production.request("POST", "/api/auth/refresh", {"refreshToken": tokens["refreshToken"]})
+    assert refreshed.status == 200
+
+
+MEMORY = CACHE_DIR / "engine" / "container-memory.json"
+
+
+def memory(production: Production) -> dict[str, tuple[float, float]]:
+    """Each container's memory in MiB and its limit, as `docker stats` reads them."""
+    listed = production.compose("ps", "-q").stdout.split()
+    shown = production.engine.docker("stats", "--no-stream", "--format", "{{json .}}", *listed).stdout
+    mib = {"B": 1 / 2**20, "KiB": 1 / 2**10, "MiB": 1, "GiB": 2**10}
+
+    def parse(text: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)\s*([KMG]?i?B)", text.strip()).groups()  # type: ignore[union-attr]
+        return float(number) * mib[unit]
+
+    figures = {}
+    for line in shown.splitlines():
+        entry = json.loads(line)
+        used, limit = entry["MemUsage"].split("/")
+        service = entry["Name"].removeprefix("acme-ai-hub-").rsplit("-", 1)[0]
+        figures[service] = (round(parse(used), 1), round(parse(limit), 1))
+    return figures
+
+
+def test_every_container_stays_within_its_memory_limit_idle_and_under_load(production: Production) -> None:
+    idle = memory(production)
+    bearer, path = a_workspace(production, "prod-memory@acme.dev")
+    with Load(production, path, bearer, rate=18, clients=6) as load:
+        time.sleep(3)
+        loaded = memory(production)
+    assert load.failures() == []
+    assert set(idle) == {"gateway", *BACKENDS, "frontend", *STATEFUL}
+    for service, (used, limit) in loaded.items():
+        assert used < 0.8 * limit, f"{service} uses {used} of {limit} MiB under load"
+    MEMORY.write_text(
+        json.dumps({"idle_mib": idle, "loaded_mib": loaded}, indent=2, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+
+
+# Last: it spends the auth zone's allowance of the one address every forwarded request comes from.
+def test_a_burst_beyond_the_auth_limit_gets_429_as_json(production: Production) -> None:
+    replies = [production.request("GET", "/api/auth/me") for _ in range(40)]
+    limited = [reply for reply in replies if reply.status == 429]
+    assert len(limited) >= 10, [reply.status for reply in replies]
+    assert limited[0].header("retry-after") == "1"
+    body = json.loads(limited[0].body)
+    assert (body["statusCode"], body["requestId"]) == (429, limited[0].header("x-request-id"))
