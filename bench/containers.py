@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 import sys
 
-from tests.containers.test_images import SIZES
-from tests.containers.test_production import MEMORY
+from tests.containers.stack import MEMORY, SIZES
 
 
 def main() -> int:

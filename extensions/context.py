@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -10,22 +11,20 @@ from typing import Any
 
 from copier_template_extensions import ContextHook
 
-# The order services appear in everywhere (scripts, compose, docs): dependencies first.
-SERVICE_ORDER = ("auth-service", "core-service", "mcp-server", "frontend")
-
-# Each service's port in development and inside containers; fixed so that docs and gateway agree.
-SERVICE_PORTS = {"auth-service": 3001, "core-service": 3002, "mcp-server": 3003, "frontend": 5173}
-
-
-# Container base images, pinned by full version; the Node.js one follows the answered major. Bump
-# them in a template release (the images' own Dependabot entries then keep projects current).
-NODE_IMAGE_VERSIONS = {24: "24.21.0", 22: "22.23.3"}
-NGINX_IMAGE = "nginxinc/nginx-unprivileged:1.28.0-bookworm"
-POSTGRES_IMAGE = "postgres:17.6-bookworm"
-REDIS_IMAGE = "redis:7.4-bookworm"
-# Log aggregation (the `log_aggregation` answer): VictoriaLogs stores and queries, Vector ships.
-VICTORIALOGS_IMAGE = "victoriametrics/victoria-logs:v1.38.0"
-VECTOR_IMAGE = "timberio/vector:0.50.0-debian"
+# Copier loads this module from its file, outside any package: the template's root goes on the
+# path so that the catalogue imports the same way here as in the scripts and tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from extensions.catalogue import (
+    BY_NAME,
+    NGINX_IMAGE,
+    NODE_VERSIONS,
+    POSTGRES_IMAGE,
+    REDIS_IMAGE,
+    SERVICE_NAMES,
+    VECTOR_IMAGE,
+    VICTORIALOGS_IMAGE,
+    node_image,
+)
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
@@ -39,19 +38,24 @@ def pinned_versions(pyproject: Path = PYPROJECT) -> dict[str, str]:
 
 def derive(services: list[str]) -> dict[str, Any]:
     """Values that follow from the selected services."""
-    chosen = [name for name in SERVICE_ORDER if name in services]
+    chosen = [name for name in SERVICE_NAMES if name in services]
     return {
         "selected_services": chosen,
-        "backend_services": [name for name in chosen if name != "frontend"],
+        "backend_services": [name for name in chosen if BY_NAME[name].backend],
         "workspaces": ["shared", *chosen],
-        "service_ports": {name: SERVICE_PORTS[name] for name in chosen},
+        "service_ports": {name: BY_NAME[name].port for name in chosen},
     }
+
+
+def database_name(project_slug: str) -> str:
+    """The slug as an SQL identifier that needs no quoting (the slug allows no underscores)."""
+    return project_slug.replace("-", "_")
 
 
 def images(node_major: int) -> dict[str, str]:
     """Base images of the rendered Dockerfiles and Compose files."""
     return {
-        "node_image": f"node:{NODE_IMAGE_VERSIONS[node_major]}-bookworm-slim",
+        "node_image": node_image(node_major),
         "nginx_image": NGINX_IMAGE,
         "postgres_image": POSTGRES_IMAGE,
         "redis_image": REDIS_IMAGE,
@@ -66,8 +70,11 @@ class ContextUpdater(ContextHook):
     def hook(self, context: dict[str, Any]) -> None:
         if "services" in context:
             context.update(derive(list(context["services"])))
+        if "project_slug" in context:
+            # PostgreSQL's database, its superuser, and the prefix of its roles.
+            context["database_name"] = database_name(str(context["project_slug"]))
         # An unsupported major is refused by the question's choices; nothing to derive for it.
-        if int(context.get("node_version", 0)) in NODE_IMAGE_VERSIONS:
+        if int(context.get("node_version", 0)) in NODE_VERSIONS:
             context.update(images(int(context["node_version"])))
         pins = pinned_versions()
         context["copier_version"] = pins["copier"]

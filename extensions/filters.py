@@ -7,24 +7,21 @@ validator's rendered text as the error), or "" when the answer is valid.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
 
 from jinja2 import Environment
 from jinja2.ext import Extension
 
-# Which service cannot work without which: core-service verifies tokens through auth-service's JWKS,
-# mcp-server's tools call core-service, and the frontend signs in and lists resources through both.
-SERVICE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
-    "auth-service": (),
-    "core-service": ("auth-service",),
-    "mcp-server": ("core-service",),
-    "frontend": ("auth-service", "core-service"),
-}
+# Copier loads this module from its file, outside any package: the template's root goes on the
+# path so that the catalogue imports the same way here as in the scripts and tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from extensions.catalogue import BY_NAME, DATABASE_SERVICES, SERVICE_NAMES
 
-# The services that hold a database pool, and the connections kept out of every pool's reach:
-# PostgreSQL's superuser_reserved_connections (3) plus migrations, backups and admin sessions.
-DATABASE_SERVICES = ("auth-service", "core-service")
+# The connections kept out of every pool's reach: PostgreSQL's superuser_reserved_connections (3)
+# plus migrations, backups and admin sessions.
 RESERVED_CONNECTIONS = 10
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -58,9 +55,9 @@ def service_selection_error(services: Iterable[str]) -> str:
     # Copier has already refused names outside the choices; only the combination is checked here.
     chosen = list(services)
     if not chosen:
-        return f"Choose at least one service among {', '.join(SERVICE_REQUIREMENTS)}."
+        return f"Choose at least one service among {', '.join(SERVICE_NAMES)}."
     for name in chosen:
-        missing = [needed for needed in SERVICE_REQUIREMENTS[name] if needed not in chosen]
+        missing = [needed for needed in BY_NAME[name].requires if needed not in chosen]
         if missing:
             return f"{name} needs {' and '.join(missing)}: add it to the services, or drop {name}."
     return ""

@@ -55,8 +55,11 @@ def node_env(major: int, npm_cache: Path | None = None) -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    # `python -m scripts.node_toolchain 24 22` fetches toolchains ahead of a parallel test run.
+    # `python -m scripts.node_toolchain [major...]` fetches toolchains (by default every supported
+    # major) ahead of a parallel test run.
     import sys
 
-    for argument in sys.argv[1:]:
-        print(node_bin_dir(int(argument)) / "node")
+    from extensions.catalogue import NODE_VERSIONS
+
+    for major in sys.argv[1:] or NODE_VERSIONS:
+        print(node_bin_dir(int(major)) / "node")

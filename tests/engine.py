@@ -34,7 +34,7 @@ from pathlib import Path
 
 import compose
 
-from extensions.context import NGINX_IMAGE, NODE_IMAGE_VERSIONS, POSTGRES_IMAGE, REDIS_IMAGE
+from extensions.catalogue import NGINX_IMAGE, NODE_VERSIONS, POSTGRES_IMAGE, REDIS_IMAGE, node_image
 from scripts.node_toolchain import CACHE_DIR
 from tests.servers import free_port, port_open, wait_until
 
@@ -110,7 +110,8 @@ class Engine:
     def forward(self, port: int) -> int:
         """A port on the machine's loopback that reaches `port` on the namespace's loopback (where
         the stack publishes); returns the machine's port."""
-        local, socket = free_port(), self.folder / f"forward-{port}.sock"
+        local = free_port()
+        socket = self.folder / f"forward-{port}-{local}.sock"
         self.background(
             self.inside("socat", f"UNIX-LISTEN:{socket},fork", f"TCP:127.0.0.1:{port}"),
             self.folder / "socat.log",
@@ -253,9 +254,19 @@ def running_engine() -> Iterator[Engine]:
         for process in reversed(engine.processes):
             stop(process)
         subprocess.run(["ip", "netns", "delete", namespace], capture_output=True, check=False)
+        unmount_below(folder)
         shutil.rmtree(folder, ignore_errors=True)
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
+
+
+def unmount_below(folder: Path) -> None:
+    """What the daemon left mounted in its exec root (it binds its network namespace there), so
+    that neither the folder nor the namespace outlives the run."""
+    mounts = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    for point in sorted({line.split()[1] for line in mounts}, reverse=True):
+        if point.startswith(f"{folder}/"):
+            subprocess.run(["umount", "--lazy", point], capture_output=True, check=False)
 
 
 def start_registry(engine: Engine) -> None:
@@ -358,9 +369,7 @@ def ensure_standins(engine: Engine) -> dict[str, str]:
         assert imported.returncode == 0, imported.stderr
     built: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        wanted = {
-            f"node:{version}-bookworm-slim": f"node-{version}" for version in NODE_IMAGE_VERSIONS.values()
-        }
+        wanted = {node_image(major): f"node-{version}" for major, version in NODE_VERSIONS.items()}
         wanted |= {NGINX_IMAGE: "nginx", POSTGRES_IMAGE: "postgres", REDIS_IMAGE: "redis"}
         for tag, name in wanted.items():
             source = STANDINS / name.split("-")[0]

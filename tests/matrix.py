@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-ALL_SERVICES = ["auth-service", "core-service", "mcp-server", "frontend"]
-
 BASE_ANSWERS: dict[str, Any] = {
     "project_name": "Acme AI Hub",
     "author_name": "Acme Platform Team",

@@ -31,6 +31,11 @@ def load_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+def recorded_answers(root: Path) -> dict[str, Any]:
+    """The answers Copier recorded in the render, defaults included: never restated by tests."""
+    return dict(load_yaml(root / ".copier-answers.yml"))
+
+
 def workspace_dirs(root: Path) -> list[str]:
     return sorted(path.name for path in (root / "packages").iterdir() if path.is_dir())
 

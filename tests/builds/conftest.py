@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from scripts.node_toolchain import CACHE_DIR, node_env
-from tests.conftest import answers_for
 from tests.matrix import BUILD_COMBINATIONS
+from tests.project import recorded_answers
 from tests.servers import postgres, redis
 
 
@@ -57,7 +57,8 @@ def installed(rendered: Any, databases: dict[str, str]) -> Any:
 
     def install(combination: str) -> InstalledProject:
         if combination not in cache:
-            major = int(answers_for(combination).get("node_version", 24))
+            path = rendered(combination)
+            major = int(recorded_answers(path)["node_version"])
             # One npm cache for every render: packages are downloaded once per machine.
             env = node_env(major, CACHE_DIR / "npm")
             # The rendered integration tests run against the real servers, never skipped.

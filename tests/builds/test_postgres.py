@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.builds.conftest import InstalledProject
-from tests.project import substitute
+from tests.project import recorded_answers, substitute
 from tests.render.test_postgres_config import expected_settings
 from tests.servers import PG_BIN, as_postgres, free_port
 
@@ -133,8 +133,8 @@ def psql(
     )
 
 
-def test_the_tuned_settings_are_what_the_server_runs_with(server: Server) -> None:
-    expected = expected_settings({})
+def test_the_tuned_settings_are_what_the_server_runs_with(server: Server, installed: Any) -> None:
+    expected = expected_settings(recorded_answers(installed("defaults").path))
     query = (
         "SELECT name, CASE WHEN unit = '8kB' THEN (setting::bigint * 8) || 'kB' "
         "WHEN unit = 'kB' THEN setting || 'kB' ELSE setting END FROM pg_settings"

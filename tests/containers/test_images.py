@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from scripts.node_toolchain import CACHE_DIR
+from extensions.catalogue import SERVICE_NAMES
 from tests.containers.conftest import Images
+from tests.containers.stack import SIZES
 from tests.engine import Engine
 from tests.matrix import BUILD_COMBINATIONS
 
 pytestmark = [pytest.mark.containers, pytest.mark.xdist_group("engine")]
 
 DEV_ONLY = ("typescript", "vitest", "eslint", "prettier", "tsx", "vite", "concurrently")
-SIZES = CACHE_DIR / "engine" / "image-sizes.json"
 
 
 def inspect(engine: Engine, tag: str) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def test_every_image_builds_and_ships_only_its_runtime(engine: Engine, images: A
             assert "pm2" in listing
             shipped_sources = [path for path in listing if "/src/" in path or "/test/" in path]
             assert shipped_sources == [], f"{name} ships sources or tests"
-            others = {"auth-service", "core-service", "mcp-server", "frontend"} - {name}
+            others = set(SERVICE_NAMES) - {name}
             assert not [path for path in listing if path.split("/")[1:2] and path.split("/")[1] in others]
         maps = [path for path in listing if path.endswith((".map", ".tsbuildinfo"))]
         assert maps == [], f"{name} ships source maps or build info: {maps[:5]}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import ssl
 import stat
@@ -24,133 +23,35 @@ from typing import Any
 
 import pytest
 
-from scripts.node_toolchain import CACHE_DIR
-from tests.containers.conftest import IMAGE_REGISTRY, IMAGE_TAG, Images
+from tests.containers.conftest import IMAGE_REGISTRY, IMAGE_TAG
+from tests.containers.stack import (
+    BACKENDS,
+    DOMAIN,
+    MEMORY,
+    PASSWORD,
+    STATEFUL,
+    Production,
+    deployed,
+    healthy_services,
+)
 from tests.engine import Engine
-from tests.gateway import Response, fetch
-from tests.matrix import BASE_ANSWERS
+from tests.gateway import fetch
 from tests.servers import wait_until
 
 pytestmark = [pytest.mark.containers, pytest.mark.xdist_group("engine")]
 
 COMBINATION = "logs:none"
-DOMAIN = BASE_ANSWERS["domain"]
-COMPOSE = ("compose", "-f", "docker-compose.prod.yml")
-PASSWORD = "correct horse battery staple prod"  # noqa: S105 (a test account of a throwaway stack)
-BACKENDS = ("auth-service", "core-service", "mcp-server")
-STATEFUL = ("postgres", "redis")
-
-
-@dataclass
-class Production:
-    engine: Engine
-    folder: Path
-    https: str
-    http: str
-    context: ssl.SSLContext
-    deploy_seconds: float
-
-    def compose(
-        self, *arguments: str, check: bool = True, timeout: float = 600
-    ) -> subprocess.CompletedProcess[str]:
-        # The release comes from the .env file the first deploy wrote, as on the server.
-        return self.engine.docker(*COMPOSE, *arguments, cwd=self.folder, check=check, timeout=timeout)
-
-    def request(
-        self, method: str, path: str, body: object | None = None, timeout: float = 10, **headers: str
-    ) -> Response:
-        data = None if body is None else json.dumps(body).encode()
-        sent = {name.replace("_", "-"): value for name, value in headers.items()}
-        if data is not None:
-            sent["content-type"] = "application/json"
-        return fetch(
-            self.https + path,
-            method,
-            body=data,
-            headers=sent,
-            context=self.context,
-            server_name=DOMAIN,
-            timeout=timeout,
-        )
-
-    def container(self, service: str) -> str:
-        return self.compose("ps", "-q", service).stdout.strip()
-
-    def inspect(self, service: str) -> dict[str, Any]:
-        return json.loads(self.engine.docker("inspect", self.container(service)).stdout)[0]
-
-    def exec(self, service: str, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.compose("exec", "-T", service, *command, check=check)
-
-    def log_lines(self, service: str) -> list[dict[str, Any]]:
-        text = self.compose("logs", "--no-color", "--no-log-prefix", service).stdout
-        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-    def sign_in(self, email: str) -> dict[str, str]:
-        registered = self.request("POST", "/api/auth/register", {"email": email, "password": PASSWORD})
-        assert registered.status == 201, registered.body
-        reply = self.request("POST", "/api/auth/login", {"email": email, "password": PASSWORD})
-        assert reply.status == 200, reply.body
-        return json.loads(reply.body)
-
-
-def first_deploy_commands(operations: Path) -> str:
-    """The "First deploy" block of docs/operations.md, with the two lines this machine must change
-    named here: the registry is the engine's, and the real certificate is issued by the ops tier
-    (against a local ACME CA), so the stack runs on the self-signed stand-in."""
-    text = operations.read_text(encoding="utf-8")
-    [block] = re.findall(r"## First deploy\n.*?```sh\n(.*?)```", text, flags=re.DOTALL)
-    lines = block.splitlines()
-    release = [line for line in lines if line.endswith(">.env   # the release this server runs")]
-    assert len(release) == 1, "the first deploy no longer records the registry and tag in .env"
-    assert lines[-1].startswith("infra/certbot/issue.sh"), lines[-1]
-    ours = release[0].replace("ghcr.io/your-org 1.0.0", f"{IMAGE_REGISTRY} {IMAGE_TAG}")
-    assert ours != release[0], release[0]
-    lines = [ours if line == release[0] else line for line in lines]
-    return "\n".join(lines[:-1]) + "\n"
 
 
 @pytest.fixture(scope="module")
 def production(engine: Engine, images: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
-    built: Images = images(COMBINATION)
-    for tag in built.tags.values():
-        engine.docker("push", tag)
-        # Pulled back by the deploy: nothing of the build stays on the "server".
-        engine.docker("image", "rm", tag)
-    folder = tmp_path_factory.mktemp("server") / "platform"
-    shutil.copytree(built.project, folder, ignore=shutil.ignore_patterns("node_modules", "dist", ".git"))
-    script = first_deploy_commands(folder / "docs/operations.md")
-    started = time.monotonic()
-    deployed = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=folder,
-        env=engine.env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    seconds = time.monotonic() - started
-    https, http = engine.forward(443), engine.forward(80)
-    context = ssl.create_default_context(cafile=folder / "tls/fullchain.pem")
-    stack = Production(
-        engine, folder, f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}", context, seconds
-    )
-    try:
-        if deployed.returncode != 0:
-            states = stack.compose("ps", "-a", check=False).stdout
-            logs = stack.compose("logs", "--tail", "30", check=False).stdout
-            pytest.fail(f"the first deploy failed:\n{deployed.stderr[-3000:]}\n{states}\n{logs[-6000:]}")
+    with deployed(engine, images(COMBINATION), tmp_path_factory.mktemp("server") / "platform") as stack:
         yield stack
-    finally:
-        stack.compose("down", "-v", "--timeout", "20", check=False)
 
 
 def test_the_first_deploy_by_the_book_brings_every_service_up_healthy(production: Production) -> None:
-    shown = production.compose("ps", "--format", "json").stdout
-    listed = [json.loads(line) for line in shown.splitlines() if line.startswith("{")]
-    assert listed, shown
-    states = {entry["Service"]: entry["Health"] for entry in listed}
+    states = healthy_services(production)
+    print(f"first deploy: {production.deploy_seconds:.0f}s")  # a figure for the closing note
     expected = {name: "healthy" for name in ["gateway", *BACKENDS, "frontend", *STATEFUL]}
     assert states == expected, production.compose("logs", "--tail", "20", "gateway").stdout
     # The migration jobs ran to completion and left nothing running.
@@ -494,9 +395,6 @@ def test_up_again_changes_nothing_and_down_then_up_keeps_every_row(production: P
     # Sessions kept in Redis survive the recreation too.
     refreshed = production.request("POST", "/api/auth/refresh", {"refreshToken": tokens["refreshToken"]})
     assert refreshed.status == 200
-
-
-MEMORY = CACHE_DIR / "engine" / "container-memory.json"
 
 
 def memory(production: Production) -> dict[str, tuple[float, float]]:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from cryptography import x509
 
+from extensions.catalogue import SERVICE_NAMES
 from tests.gateway import fetch, gateway_config, nginx
 from tests.matrix import BASE_ANSWERS
 from tests.servers import free_port, port_open, wait_until
@@ -138,7 +139,7 @@ def test_self_signed_start_then_issuance_and_forced_renewal_with_the_deploy_hook
         http_port=acme.http_port,
         https_port=https_port,
         # The services are not needed: certificates concern port 80 and the TLS handshake.
-        upstreams={name: free_port() for name in ("auth-service", "core-service", "mcp-server", "frontend")},
+        upstreams={name: free_port() for name in SERVICE_NAMES},
         tls_dir=tls_dir,
         webroot=webroot,
     )

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import answers_for
+from extensions.catalogue import DATABASE_SERVICES
 from tests.engine import COMPOSE_BINARY
+from tests.project import recorded_answers
 
 pytestmark = pytest.mark.static
 
@@ -71,9 +72,7 @@ def stages(instructions: list[Instruction]) -> list[list[Instruction]]:
 @pytest.mark.parametrize("combination", COMBINATIONS)
 def test_every_service_has_a_dockerfile_that_hadolint_passes(rendered: Any, combination: str) -> None:
     project = rendered(combination)
-    chosen = answers_for(combination).get(
-        "services", ["auth-service", "core-service", "mcp-server", "frontend"]
-    )
+    chosen = recorded_answers(project)["services"]
     assert sorted(path.parent.name for path in dockerfiles(project)) == sorted(chosen)
     result = tool("hadolint", "--failure-threshold", "warning", *dockerfiles(project))
     assert result.returncode == 0, result.stdout
@@ -82,7 +81,7 @@ def test_every_service_has_a_dockerfile_that_hadolint_passes(rendered: Any, comb
 @pytest.mark.parametrize("combination", COMBINATIONS)
 def test_dockerfiles_follow_the_container_policy(rendered: Any, combination: str) -> None:
     project = rendered(combination)
-    major = answers_for(combination).get("node_version", 24)
+    major = recorded_answers(project)["node_version"]
     for path in dockerfiles(project):
         instructions = parse(path)
         named = {
@@ -179,11 +178,9 @@ def test_production_compose_follows_the_hardening_policy(rendered: Any, combinat
             assert sorted(port["published"] for port in ports) == ["443", "80"]
         else:
             assert all(port.get("host_ip") == "127.0.0.1" for port in ports), f"{name}: {ports}"
-    chosen = answers_for(combination).get(
-        "services", ["auth-service", "core-service", "mcp-server", "frontend"]
-    )
-    stateful = [name for name in chosen if name in {"auth-service", "core-service"}]
+    chosen = recorded_answers(project)["services"]
+    stateful = [name for name in chosen if name in DATABASE_SERVICES]
     migrations = {f"migrate-{name}" for name in stateful}
-    logs = set() if answers_for(combination).get("log_aggregation") == "none" else {"victorialogs", "vector"}
+    logs = set() if recorded_answers(project)["log_aggregation"] == "none" else {"victorialogs", "vector"}
     assert set(services) == {"gateway", "postgres", "redis", *chosen, *migrations, *logs}
     assert set(services["gateway"]["depends_on"]) == set(chosen)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import answers_for
 from tests.gateway import gateway_config, spa_config
-from tests.matrix import ALL_SERVICES, SUPPORTED_COMBINATIONS
+from tests.matrix import SUPPORTED_COMBINATIONS
+from tests.project import recorded_answers
 from tests.tls import authority, leaf
 
 pytestmark = pytest.mark.static
@@ -33,7 +33,7 @@ def test_gateway_and_spa_configs_pass_nginx_t(rendered: Any, combination: str, t
         if line.strip().startswith("server ")
     }
     # One upstream per chosen service, under its Compose name.
-    assert names == set(answers_for(combination).get("services", ALL_SERVICES))
+    assert names == set(recorded_answers(project)["services"])
     # Ports are never opened by `nginx -t`; any number serves.
     conf = gateway_config(
         project,

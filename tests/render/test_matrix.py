@@ -12,7 +12,15 @@ import pytest
 from extensions.filters import RESERVED_CONNECTIONS
 from tests.conftest import answers_for
 from tests.matrix import SUPPORTED_COMBINATIONS
-from tests.project import load_json, load_yaml, project_files, relative_files, resolve_in_lock, workspace_dirs
+from tests.project import (
+    load_json,
+    load_yaml,
+    project_files,
+    recorded_answers,
+    relative_files,
+    resolve_in_lock,
+    workspace_dirs,
+)
 
 pytestmark = pytest.mark.render
 
@@ -28,16 +36,16 @@ JINJA_LEFTOVER = re.compile(
 
 
 def expected_workspaces(answers: dict[str, Any]) -> list[str]:
-    return sorted(
-        ["shared", *answers.get("services", ["auth-service", "core-service", "mcp-server", "frontend"])]
-    )
+    return sorted(["shared", *answers["services"]])
 
 
 @pytest.fixture(params=COMBINATIONS)
 def case(request: pytest.FixtureRequest, rendered: Any) -> tuple[Path, dict[str, Any]]:
-    answers = answers_for(request.param)
-    answers.setdefault("services", ["auth-service", "core-service", "mcp-server", "frontend"])
-    return rendered(request.param), answers
+    project = rendered(request.param)
+    answers = recorded_answers(project)
+    # The recorded answers are the ones this combination asked for, defaults filled in.
+    assert answers.items() >= answers_for(request.param).items()
+    return project, answers
 
 
 def test_no_template_syntax_is_left(case: tuple[Path, dict[str, Any]]) -> None:
@@ -79,13 +87,13 @@ def test_manifests_name_the_scope_and_share_script_names(case: tuple[Path, dict[
     # The root only delegates to the workspaces (formatting is the one repository-wide tool).
     for name in ("build", "lint", "typecheck", "test"):
         assert root["scripts"][name] == f"npm run {name} --workspaces --if-present"
-    assert root["engines"]["node"] == f">={answers.get('node_version', 24)}"
-    assert root["devDependencies"]["@types/node"].startswith(f"^{answers.get('node_version', 24)}.")
+    assert root["engines"]["node"] == f">={answers['node_version']}"
+    assert root["devDependencies"]["@types/node"].startswith(f"^{answers['node_version']}.")
     for workspace in workspace_dirs(project):
         manifest = load_json(project / "packages" / workspace / "package.json")
         assert manifest["name"] == f"{scope}/{workspace}"
         assert set(manifest["scripts"]) >= SCRIPT_NAMES
-        assert manifest.get("license") == answers.get("license", "MIT")
+        assert manifest.get("license") == answers["license"]
         internal = {
             dep: spec for dep, spec in manifest.get("dependencies", {}).items() if dep.startswith(scope)
         }
@@ -135,14 +143,14 @@ def test_solution_tsconfig_references_every_compiled_workspace(case: tuple[Path,
 
 def test_node_major_is_the_answer_everywhere(case: tuple[Path, dict[str, Any]]) -> None:
     project, answers = case
-    major = answers.get("node_version", 24)
+    major = answers["node_version"]
     assert (project / ".nvmrc").read_text(encoding="utf-8") == f"{major}\n"
     assert f"const expected = {major};" in (project / "scripts/check-node.mjs").read_text(encoding="utf-8")
 
 
 def test_license_follows_the_answer(case: tuple[Path, dict[str, Any]]) -> None:
     project, answers = case
-    license_id = answers.get("license", "MIT")
+    license_id = answers["license"]
     license_file = project / "LICENSE"
     assert license_file.is_file() is (license_id != "UNLICENSED")
     if license_id == "MIT":

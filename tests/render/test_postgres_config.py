@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import answers_for
 from tests.matrix import SUPPORTED_COMBINATIONS
+from tests.project import recorded_answers
 
 pytestmark = pytest.mark.render
 
 
 def expected_settings(answers: dict[str, Any]) -> dict[str, str]:
     """The tuned settings, computed here independently of the template (memory in kB)."""
-    memory = answers.get("postgres_memory_mb", 4096)
-    cpus = answers.get("postgres_cpus", 2)
-    ssd = answers.get("postgres_storage", "ssd") == "ssd"
-    connections = answers.get("postgres_max_connections", 100)
+    memory = answers["postgres_memory_mb"]
+    cpus = answers["postgres_cpus"]
+    ssd = answers["postgres_storage"] == "ssd"
+    connections = answers["postgres_max_connections"]
     shared_buffers = memory // 4
     half = max(1, min(4, cpus // 2))
     return {
@@ -54,8 +54,9 @@ def rendered_settings(conf: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("combination", list(SUPPORTED_COMBINATIONS))
 def test_tuned_settings_follow_the_answers(rendered: Any, combination: str) -> None:
-    settings = rendered_settings(rendered(combination) / "infra/postgres/postgresql.conf")
-    expected = expected_settings(answers_for(combination))
+    project = rendered(combination)
+    settings = rendered_settings(project / "infra/postgres/postgresql.conf")
+    expected = expected_settings(recorded_answers(project))
     assert {name: settings.get(name) for name in expected} == expected
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from extensions.context import SERVICE_PORTS, derive, images, pinned_versions
+from extensions.catalogue import SERVICES
+from extensions.context import derive, images, pinned_versions
 
 pytestmark = pytest.mark.unit
 
@@ -26,7 +27,7 @@ def test_derive_gives_ports_of_chosen_services_only() -> None:
 
 
 def test_ports_are_distinct() -> None:
-    assert len(set(SERVICE_PORTS.values())) == len(SERVICE_PORTS)
+    assert len({service.port for service in SERVICES}) == len(SERVICES)
 
 
 def test_context_reaches_templates_through_copier(render_fixture: Any) -> None:

@@ -23,12 +23,25 @@ export interface Page {
 const COLUMNS = `id, owner_id AS "ownerId", name, description, created_at AS "createdAt",
   updated_at AS "updatedAt"`;
 
-const encodeCursor = (workspace: Workspace): string =>
-  Buffer.from(JSON.stringify([workspace.createdAt.toISOString(), workspace.id])).toString(
-    'base64url',
-  );
+// A page ends at a row's exact position: PostgreSQL keeps microseconds, which a JavaScript Date
+// (milliseconds) would round away, losing the rows created within the same millisecond.
+const POSITION = `(extract(epoch FROM created_at) * 1000000)::bigint::text AS "position"`;
+
+const encodeCursor = (position: string, id: string): string =>
+  Buffer.from(JSON.stringify([position, id])).toString('base64url');
+
+const withoutPosition = (row: Workspace): Workspace => ({
+  id: row.id,
+  ownerId: row.ownerId,
+  name: row.name,
+  description: row.description,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Microseconds since 1970, at most 16 digits (year 2286): always a valid timestamptz.
+const MICROSECONDS = /^\d{1,16}$/;
 
 /** The position a cursor names, or undefined when it is not one this service made. */
 export function decodeCursor(cursor: string): [string, string] | undefined {
@@ -37,11 +50,12 @@ export function decodeCursor(cursor: string): [string, string] | undefined {
     if (
       Array.isArray(position) &&
       position.length === 2 &&
-      position.every((part) => typeof part === 'string') &&
-      !Number.isNaN(Date.parse(String(position[0]))) &&
-      UUID.test(String(position[1]))
+      typeof position[0] === 'string' &&
+      typeof position[1] === 'string' &&
+      MICROSECONDS.test(position[0]) &&
+      UUID.test(position[1])
     ) {
-      return [String(position[0]), String(position[1])];
+      return [position[0], position[1]];
     }
   } catch {
     // Not base64url JSON: fall through.
@@ -73,15 +87,19 @@ export function workspaceRepository(db: pg.Pool) {
 
     /** Newest first, by keyset: a page costs the same however deep it is. */
     async list(ownerId: string, limit: number, after?: [string, string]): Promise<Page> {
-      const { rows } = await db.query<Workspace>(
-        `SELECT ${COLUMNS} FROM core.workspaces
-         WHERE owner_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+      const { rows } = await db.query<Workspace & { position: string }>(
+        `SELECT ${COLUMNS}, ${POSITION} FROM core.workspaces
+         WHERE owner_id = $1 AND ($2::bigint IS NULL OR (created_at, id) <
+           (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
          ORDER BY created_at DESC, id DESC LIMIT $4`,
         [ownerId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
       );
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
-      return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        items: page.map(withoutPosition),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.position, last.id) : null,
+      };
     },
 
     async update(

@@ -2,8 +2,10 @@
 // listed fields leave the service) and the OpenAPI document all come from these.
 
 const id = { type: 'string', format: 'uuid' } as const;
-const name = { type: 'string', minLength: 1, maxLength: 100 } as const;
-const description = { type: 'string', maxLength: 1000 } as const;
+// PostgreSQL's text cannot hold a NUL character: refused here, with a 400 naming the field.
+const noNul = '^[^\\u0000]*$';
+const name = { type: 'string', minLength: 1, maxLength: 100, pattern: noNul } as const;
+const description = { type: 'string', maxLength: 1000, pattern: noNul } as const;
 
 export const workspace = {
   $id: 'Workspace',

@@ -1,0 +1,53 @@
+"""The facts the template, its extensions, scripts and tests share, each written once here: the
+services, the supported Node.js majors with their pinned versions, and every pinned image.
+
+copier.yml cannot import Python, so its `node_version` and `services` choices restate two of these
+facts; tests/unit/test_catalogue.py fails when they drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    # Its port in development and inside containers; fixed, so that docs and gateway agree.
+    port: int
+    # Which services it cannot work without.
+    requires: tuple[str, ...] = ()
+    # Holds a PostgreSQL pool, owns a schema and ships migrations in its image.
+    database: bool = False
+    # A Node.js service under PM2 (the frontend is static files behind nginx).
+    backend: bool = True
+
+
+# In the order services appear everywhere (scripts, Compose, docs): dependencies first.
+# core-service verifies tokens through auth-service's JWKS, mcp-server's tools call core-service,
+# and the frontend signs in and lists resources through both.
+SERVICES = (
+    Service("auth-service", 3001, database=True),
+    Service("core-service", 3002, requires=("auth-service",), database=True),
+    Service("mcp-server", 3003, requires=("core-service",)),
+    Service("frontend", 5173, requires=("auth-service", "core-service"), backend=False),
+)
+BY_NAME = {service.name: service for service in SERVICES}
+SERVICE_NAMES = tuple(BY_NAME)
+DATABASE_SERVICES = tuple(service.name for service in SERVICES if service.database)
+
+# Each supported Node.js major and the exact version its base image pins. The first is the default.
+NODE_VERSIONS = {24: "24.21.0", 22: "22.23.3"}
+
+# Container images, pinned by full version. Bump them in a template release (the images' own
+# Dependabot entries then keep projects current).
+NGINX_IMAGE = "nginxinc/nginx-unprivileged:1.28.0-bookworm"
+POSTGRES_IMAGE = "postgres:17.6-bookworm"
+REDIS_IMAGE = "redis:7.4-bookworm"
+# Log aggregation (the `log_aggregation` answer): VictoriaLogs stores and queries, Vector ships.
+VICTORIALOGS_IMAGE = "victoriametrics/victoria-logs:v1.38.0"
+VECTOR_IMAGE = "timberio/vector:0.50.0-debian"
+
+
+def node_image(major: int) -> str:
+    return f"node:{NODE_VERSIONS[major]}-bookworm-slim"
