@@ -27,7 +27,6 @@ import signal
 import subprocess
 import tarfile
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +43,8 @@ COMPOSE_BINARY = Path(compose.__file__).parent / "docker-compose"
 STATE = CACHE_DIR / "engine"
 STANDINS = Path(__file__).with_name("standins")
 BASE_IMAGE = "sah-standin/debian:bookworm"
+# Bump when base_root() changes: every stand-in is rebuilt on the new root.
+BASE_VERSION = "bookworm-minbase-1"
 BRIDGE_ADDRESS = "172.17.0.1"  # docker0 in the namespace: nothing else uses that range there
 BRIDGED = {"registry.npmjs.org": 443, "deb.debian.org": 80}
 BUILD_HOSTS = [argument for host in BRIDGED for argument in ("--add-host", f"{host}:{BRIDGE_ADDRESS}")]
@@ -289,13 +290,13 @@ def start_registry(engine: Engine) -> None:
 # ---- stand-in base images ----
 
 
-def digest(*paths: Path, extra: str = "") -> str:
+def digest(folder: Path, extra: str) -> str:
+    """A hash of a stand-in's folder (names and contents) and of what else it is built from."""
     hashed = hashlib.sha256(extra.encode())
-    for path in paths:
-        for item in sorted(path.rglob("*")) if path.is_dir() else [path]:
-            if item.is_file():
-                hashed.update(item.relative_to(path).as_posix().encode() if path.is_dir() else b"")
-                hashed.update(item.read_bytes())
+    for item in sorted(folder.rglob("*")):
+        if item.is_file():
+            hashed.update(item.relative_to(folder).as_posix().encode())
+            hashed.update(item.read_bytes())
     return hashed.hexdigest()[:16]
 
 
@@ -353,27 +354,25 @@ def node_context(version: str, folder: Path) -> Path:
     return context
 
 
-def ensure_standins(engine: Engine) -> dict[str, str]:
+def ensure_standins(engine: Engine) -> None:
     """Every pinned base image, built if missing or if its inputs changed, and the ones Compose
-    pulls pushed to the registry's Docker Hub mirror; returns tag -> stand-in."""
-    base_inputs = digest(STANDINS / "README.md", extra="debian-bookworm-minbase")
-    if engine.image_label(BASE_IMAGE) != base_inputs:
+    pulls pushed to the registry's Docker Hub mirror."""
+    if engine.image_label(BASE_IMAGE) != BASE_VERSION:
         with base_root().open("rb") as archive:
             imported = subprocess.run(
-                ["docker", "import", "--change", f"LABEL {LABEL}={base_inputs}", "-", BASE_IMAGE],
+                ["docker", "import", "--change", f"LABEL {LABEL}={BASE_VERSION}", "-", BASE_IMAGE],
                 stdin=archive,
                 env=engine.env,
                 capture_output=True,
                 check=False,
             )
         assert imported.returncode == 0, imported.stderr
-    built: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         wanted = {node_image(major): f"node-{version}" for major, version in NODE_VERSIONS.items()}
         wanted |= {NGINX_IMAGE: "nginx", POSTGRES_IMAGE: "postgres", REDIS_IMAGE: "redis"}
         for tag, name in wanted.items():
             source = STANDINS / name.split("-")[0]
-            inputs = digest(source, extra=f"{base_inputs}:{name}")
+            inputs = digest(source, extra=f"{BASE_VERSION}:{name}")
             if engine.image_label(tag) != inputs:
                 context = (
                     node_context(name.removeprefix("node-"), Path(tmp))
@@ -381,24 +380,8 @@ def ensure_standins(engine: Engine) -> dict[str, str]:
                     else source
                 )
                 engine.build("-q", "--label", f"{LABEL}={inputs}", "-t", tag, context)
-            built[tag] = name
     for tag in (NGINX_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE):
         repository = tag if "/" in tag.split(":")[0] else f"library/{tag}"
         engine.docker("tag", tag, f"{REGISTRY}/{repository}")
         engine.docker("push", f"{REGISTRY}/{repository}")
         engine.docker("image", "rm", f"{REGISTRY}/{repository}")
-    return built
-
-
-def wait_healthy(engine: Engine, container: str, timeout: float = 120) -> None:
-    def healthy() -> bool:
-        state = engine.docker("inspect", "--format", "{{.State.Health.Status}}", container, check=False)
-        return state.stdout.strip() == "healthy"
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if healthy():
-            return
-        time.sleep(0.5)
-    logs = engine.docker("logs", "--tail", "50", container, check=False)
-    raise AssertionError(f"{container} is not healthy after {timeout}s:\n{logs.stdout}\n{logs.stderr}")

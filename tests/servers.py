@@ -10,9 +10,11 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -97,3 +99,16 @@ def redis(folder: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def wait_for(url: str, process: subprocess.Popen[Any], timeout: float = 15) -> None:
+    """Until `url` answers 2xx; fails at once if `process`, which serves it, has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 (a loopback URL we built)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {timeout}s")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.builds.conftest import InstalledProject
-from tests.builds.test_build import wait_for
+from tests.servers import wait_for
 
 
 @contextmanager

@@ -6,7 +6,6 @@ import json
 import re
 import signal
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 
 from tests.builds.conftest import InstalledProject, build_params
 from tests.project import workspace_dirs
-from tests.servers import free_port
+from tests.servers import free_port, wait_for
 
 pytestmark = pytest.mark.build
 
@@ -60,18 +59,6 @@ def start_service(project: InstalledProject, service: str, **env: str) -> subpro
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def wait_for(url: str, process: subprocess.Popen[str], timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        try:
-            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 (a loopback URL we built)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
 def production_env(folder: Path, port: int) -> dict[str, str]:

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from tests.builds.conftest import InstalledProject
-from tests.builds.test_build import production_env, wait_for
+from tests.builds.test_build import production_env
 from tests.gateway import fetch
-from tests.servers import free_port, wait_until
+from tests.servers import free_port, wait_for, wait_until
 from tests.tls import authority, leaf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("defaults")]

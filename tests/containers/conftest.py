@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.engine import REGISTRY, Engine, ensure_standins, required, running_engine, unavailable
-from tests.project import load_yaml
+from tests.project import recorded_answers
 
 IMAGE_TAG = "1.0.0"
 
@@ -49,7 +49,7 @@ def images(engine: Engine, rendered: Any) -> Any:
     def build(combination: str) -> Images:
         if combination not in cache:
             project = rendered(combination)
-            slug = load_yaml(project / ".copier-answers.yml")["project_slug"]
+            slug = recorded_answers(project)["project_slug"]
             tags, seconds = {}, {}
             for dockerfile in sorted((project / "packages").glob("*/Dockerfile")):
                 name = dockerfile.parent.name

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from extensions.catalogue import SERVICE_NAMES
+from extensions.catalogue import SERVICES as CATALOGUE
 from scripts.node_toolchain import CACHE_DIR
 from tests.containers.conftest import IMAGE_REGISTRY, IMAGE_TAG, Images
 from tests.engine import Engine
@@ -30,8 +32,10 @@ MEMORY = CACHE_DIR / "engine" / "container-memory.json"
 DOMAIN = BASE_ANSWERS["domain"]
 COMPOSE = ("compose", "-f", "docker-compose.prod.yml")
 PASSWORD = "correct horse battery staple prod"  # noqa: S105 (a test account of a throwaway stack)
-BACKENDS = ("auth-service", "core-service", "mcp-server")
+BACKENDS = tuple(service.name for service in CATALOGUE if service.backend)
 STATEFUL = ("postgres", "redis")
+# Every long-running service of a render with all services chosen.
+RUNNING = ("gateway", *SERVICE_NAMES, *STATEFUL)
 
 
 @dataclass
@@ -42,6 +46,8 @@ class Production:
     http: str
     context: ssl.SSLContext
     deploy_seconds: float
+    # Service name -> the image tag the stack runs.
+    images: dict[str, str]
 
     def compose(
         self, *arguments: str, check: bool = True, timeout: float = 600
@@ -129,7 +135,7 @@ def deployed(
     https, http = engine.forward(443), engine.forward(80)
     context = ssl.create_default_context(cafile=folder / "tls/fullchain.pem")
     stack = Production(
-        engine, folder, f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}", context, seconds
+        engine, folder, f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}", context, seconds, built.tags
     )
     try:
         if ran.returncode != 0:
@@ -142,6 +148,7 @@ def deployed(
 
 
 def healthy_services(production: Production) -> dict[str, str]:
+    """Each running service and its health, as `docker compose ps` shows them."""
     shown = production.compose("ps", "--format", "json").stdout
     listed = [json.loads(line) for line in shown.splitlines() if line.startswith("{")]
     return {entry["Service"]: entry["Health"] for entry in listed}

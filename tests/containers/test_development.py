@@ -17,8 +17,11 @@ from typing import Any
 import pytest
 
 from scripts.node_toolchain import CACHE_DIR, node_env
+from tests.builds.conftest import InstalledProject
 from tests.engine import Engine
-from tests.servers import wait_until
+from tests.gateway import fetch
+from tests.project import recorded_answers
+from tests.servers import wait_for
 
 pytestmark = [pytest.mark.containers, pytest.mark.xdist_group("engine")]
 
@@ -38,59 +41,37 @@ def test_the_development_stack_serves_the_services_run_from_the_host(
 ) -> None:
     project = tmp_path / "platform"
     shutil.copytree(rendered(COMBINATION), project, ignore=shutil.ignore_patterns("node_modules", "dist"))
+    major = int(recorded_answers(project)["node_version"])
     # The render's Node major on PATH, and the engine's DOCKER_HOST for the docker commands.
-    env = {**engine.env, **node_env(24, CACHE_DIR / "npm")}
-    installed = subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert installed.returncode == 0, installed.stderr
+    host = InstalledProject(project, major, {**engine.env, **node_env(major, CACHE_DIR / "npm")})
+    host.run("npm", "ci", "--no-audit", "--no-fund")
     *setup, dev = docs_commands(project / "docs/development.md")
     assert dev == "npm run dev", dev
-    ran = subprocess.run(
-        engine.inside("bash", "-euo", "pipefail", "-c", "\n".join(setup)),
-        cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
     try:
-        assert ran.returncode == 0, f"{ran.stdout}\n{ran.stderr}"
+        host.run(*engine.inside("bash", "-euo", "pipefail", "-c", "\n".join(setup)))
         listed = engine.docker("compose", "ps", "--format", "json", cwd=project).stdout.splitlines()
         states = {entry["Service"]: entry["Health"] for entry in map(json.loads, listed)}
         assert states == {"postgres": "healthy", "redis": "healthy"}
         for entry in map(json.loads, listed):
-            assert {port["URL"] for port in entry["Publishers"] if port["PublishedPort"]} <= {"127.0.0.1"}, (
-                entry
-            )
+            published = {port["URL"] for port in entry["Publishers"] if port["PublishedPort"]}
+            assert published <= {"127.0.0.1"}, entry
+        ports = {service: engine.forward(port) for service, port in (("auth", 3001), ("core", 3002))}
         with (tmp_path / "dev.log").open("w") as log:
             process = subprocess.Popen(
                 engine.inside("npm", "run", "dev"),
-                cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=project, env=host.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         try:
-            answers: dict[int, str] = {}
-
-            def ready(port: int) -> bool:
-                probe = engine.inside("curl", "-sS", f"http://127.0.0.1:{port}/health/ready")
-                answers[port] = subprocess.run(probe, capture_output=True, text=True, check=False).stdout
-                return answers[port] == '{"status":"ok"}'
-
-            try:
-                wait_until(lambda: ready(3001) and ready(3002), "the services of npm run dev", timeout=90)
-            except RuntimeError as error:
-                raise AssertionError(answers) from error
-            body = json.dumps({"email": "dev-ada@acme.dev", "password": "correct horse battery staple dev"})
-            registered = subprocess.run(
-                engine.inside(
-                    "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                    "-H", "content-type: application/json", "--data", body,
-                    "http://127.0.0.1:3001/api/auth/register",
-                ),
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
-            assert registered.stdout == "201"
+            for port in ports.values():
+                wait_for(f"http://127.0.0.1:{port}/health/ready", process, timeout=90)
+            body = {"email": "dev-ada@acme.dev", "password": "correct horse battery staple dev"}
+            registered = fetch(
+                f"http://127.0.0.1:{ports['auth']}/api/auth/register",
+                "POST",
+                body=json.dumps(body).encode(),
+                headers={"content-type": "application/json"},
+            )
+            assert registered.status == 201, registered.body
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)

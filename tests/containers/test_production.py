@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
-from tests.containers.conftest import IMAGE_REGISTRY, IMAGE_TAG
 from tests.containers.stack import (
     BACKENDS,
     DOMAIN,
     MEMORY,
     PASSWORD,
+    RUNNING,
     STATEFUL,
     Production,
     deployed,
@@ -52,7 +52,7 @@ def production(engine: Engine, images: Any, tmp_path_factory: pytest.TempPathFac
 def test_the_first_deploy_by_the_book_brings_every_service_up_healthy(production: Production) -> None:
     states = healthy_services(production)
     print(f"first deploy: {production.deploy_seconds:.0f}s")  # a figure for the closing note
-    expected = {name: "healthy" for name in ["gateway", *BACKENDS, "frontend", *STATEFUL]}
+    expected = {name: "healthy" for name in RUNNING}
     assert states == expected, production.compose("logs", "--tail", "20", "gateway").stdout
     # The migration jobs ran to completion and left nothing running.
     assert not [name for name in states if name.startswith("migrate-")]
@@ -95,7 +95,7 @@ def test_an_agent_calls_the_mcp_tools_through_the_gateway(production: Production
         "-v", f"{client}:/app/mcp_client.mjs:ro",
         "-v", f"{production.folder / 'tls/fullchain.pem'}:/ca.pem:ro",
         "-e", "NODE_EXTRA_CA_CERTS=/ca.pem", "--entrypoint", "node",
-        f"{IMAGE_REGISTRY}/acme-ai-hub-mcp-server:{IMAGE_TAG}",
+        production.images["mcp-server"],
         "/app/mcp_client.mjs", f"https://{DOMAIN}/mcp", tokens["accessToken"], "prod-mcp-0001",
     )  # fmt: skip
     result = json.loads(outcome.stdout)
@@ -127,7 +127,7 @@ def test_the_spa_its_assets_and_the_gateways_own_answers(production: Production)
 
 def test_every_container_runs_as_the_compose_file_says(production: Production) -> None:
     secrets = {path.read_text(encoding="utf-8").strip() for path in (production.folder / "secrets").iterdir()}
-    for service in ["gateway", *BACKENDS, "frontend", *STATEFUL]:
+    for service in RUNNING:
         container = production.inspect(service)
         host = container["HostConfig"]
         assert host["ReadonlyRootfs"] is True, service
@@ -423,7 +423,7 @@ def test_every_container_stays_within_its_memory_limit_idle_and_under_load(produ
         time.sleep(3)
         loaded = memory(production)
     assert load.failures() == []
-    assert set(idle) == {"gateway", *BACKENDS, "frontend", *STATEFUL}
+    assert set(idle) == set(RUNNING)
     for service, (used, limit) in loaded.items():
         assert used < 0.8 * limit, f"{service} uses {used} of {limit} MiB under load"
     MEMORY.write_text(

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from tests.containers.stack import (
-    BACKENDS,
     COMPOSE,
-    STATEFUL,
+    RUNNING,
     Production,
     deployed,
     healthy_services,
@@ -26,7 +25,7 @@ from tests.engine import Engine
 pytestmark = [pytest.mark.containers, pytest.mark.xdist_group("engine")]
 
 UNAVAILABLE = ("victorialogs", "vector")
-EVERYTHING_ELSE = ("gateway", *BACKENDS, "frontend", *STATEFUL)
+EVERYTHING_ELSE = RUNNING
 
 
 def without_log_aggregation(script: str) -> str:
