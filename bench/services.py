@@ -26,6 +26,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from scripts.node_toolchain import CACHE_DIR, node_env
 from scripts.render import render, snapshot
@@ -35,7 +36,7 @@ BENCH = Path(__file__).resolve().parent
 PASSWORD = "bench passphrase, long enough"  # noqa: S105 (an account of a throwaway database)
 
 
-def request(method: str, url: str, body: object | None = None, token: str | None = None) -> dict:
+def request(method: str, url: str, body: object | None = None, token: str | None = None) -> dict[str, Any]:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (loopback URLs we built)
     if data is not None:
@@ -57,7 +58,7 @@ def wait_ready(url: str) -> None:
     raise RuntimeError(f"{url} never answered")
 
 
-def load(env: dict[str, str], url: str, concurrency: int, seconds: int, *extra: str) -> dict:
+def load(env: dict[str, str], url: str, concurrency: int, seconds: int, *extra: str) -> dict[str, Any]:
     output = subprocess.run(
         ["node", str(BENCH / "load.mjs"), url, str(concurrency), str(seconds), *extra],
         env=env,

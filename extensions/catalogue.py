@@ -21,15 +21,29 @@ class Service:
     database: bool = False
     # A Node.js service under PM2 (the frontend is static files behind nginx).
     backend: bool = True
+    # Secret files it reads beyond a database service's, as (variable holding the path, secret).
+    secret_files: tuple[tuple[str, str], ...] = ()
+    # Services it calls, as (variable holding the URL, service, path).
+    calls: tuple[tuple[str, str, str], ...] = ()
+
+
+# What every database service reads: its pool's URL, Redis's, and the CA that signed PostgreSQL's
+# certificate (named in the URL's sslrootcert, so no variable points at it).
+DATABASE_SECRET_FILES = (("DATABASE_URL_FILE", "database_url"), ("REDIS_URL_FILE", "redis_url"))
+DATABASE_CA = "postgres_tls_crt"
+# auth-service's public keys, which every other backend verifies tokens with.
+JWKS = ("AUTH_JWKS_URL", "auth-service", "/.well-known/jwks.json")
 
 
 # In the order services appear everywhere (scripts, Compose, docs): dependencies first.
 # core-service verifies tokens through auth-service's JWKS, mcp-server's tools call core-service,
 # and the frontend signs in and lists resources through both.
 SERVICES = (
-    Service("auth-service", 3001, database=True),
-    Service("core-service", 3002, requires=("auth-service",), database=True),
-    Service("mcp-server", 3003, requires=("core-service",)),
+    Service("auth-service", 3001, database=True, secret_files=(("JWT_PRIVATE_KEY_FILE", "jwt_private_key"),)),
+    Service("core-service", 3002, requires=("auth-service",), database=True, calls=(JWKS,)),
+    Service(
+        "mcp-server", 3003, requires=("core-service",), calls=(JWKS, ("CORE_SERVICE_URL", "core-service", ""))
+    ),
     Service("frontend", 5173, requires=("auth-service", "core-service"), backend=False),
 )
 BY_NAME = {service.name: service for service in SERVICES}

@@ -16,6 +16,8 @@ from copier_template_extensions import ContextHook
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from extensions.catalogue import (
     BY_NAME,
+    DATABASE_CA,
+    DATABASE_SECRET_FILES,
     NGINX_IMAGE,
     NODE_VERSIONS,
     POSTGRES_IMAGE,
@@ -33,7 +35,7 @@ PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 def pinned_versions(pyproject: Path = PYPROJECT) -> dict[str, str]:
     """Versions pinned in the template's dev dependencies, so rendered tooling uses the same ones."""
     pins = tomllib.loads(pyproject.read_text(encoding="utf-8"))["dependency-groups"]["dev"]
-    return dict(match.groups() for pin in pins if (match := re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", pin)))
+    return {match[1]: match[2] for pin in pins if (match := re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", pin))}
 
 
 def derive(services: list[str]) -> dict[str, Any]:
@@ -44,6 +46,31 @@ def derive(services: list[str]) -> dict[str, Any]:
         "backend_services": [name for name in chosen if BY_NAME[name].backend],
         "workspaces": ["shared", *chosen],
         "service_ports": {name: BY_NAME[name].port for name in chosen},
+        "backend_containers": [container(name) for name in chosen if BY_NAME[name].backend],
+    }
+
+
+def container(name: str) -> dict[str, Any]:
+    """A backend as the production Compose file runs it, from the catalogue's facts: the secrets it
+    reads and the variables that point at them, the URLs of the services it calls, its networks and
+    what it waits for. Rendering each backend from this keeps the template free of per-name branches."""
+    service = BY_NAME[name]
+    files = (DATABASE_SECRET_FILES if service.database else ()) + service.secret_files
+    environment = {variable: f"/run/secrets/{secret}" for variable, secret in files}
+    environment.update(
+        {
+            variable: f"http://{callee}:{BY_NAME[callee].port}{path}"
+            for variable, callee, path in service.calls
+        }
+    )
+    return {
+        "name": name,
+        "port": service.port,
+        "database": service.database,
+        "networks": ["backend", "data"] if service.database else ["backend"],
+        "environment": environment,
+        "secrets": [secret for _, secret in files] + ([DATABASE_CA] if service.database else []),
+        "depends_on": [*(("postgres", "redis") if service.database else ()), *service.requires],
     }
 
 

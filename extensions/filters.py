@@ -63,6 +63,15 @@ def service_selection_error(services: Iterable[str]) -> str:
     return ""
 
 
+def range_error(value: int, label: str, low: int, high: int, *, unit: str = "", high_is: str = "") -> str:
+    """Say which whole numbers `label` allows when `value` is not one of them, or return "".
+    `high_is` names what the upper bound is when it comes from another answer."""
+    if low <= value <= high:
+        return ""
+    bound = f"{high} {unit}".rstrip() + (f" ({high_is})" if high_is else "")
+    return f"{label} must be a whole number from {low} to {bound}."
+
+
 def pool_budget_error(pool_max: int, instances: int, max_connections: int, services: Iterable[str]) -> str:
     """Explain why pools of `pool_max` would exceed PostgreSQL's max_connections, or return ""."""
     if pool_max < 1:
@@ -110,5 +119,6 @@ class FiltersExtension(Extension):
         environment.filters["js_string"] = js_string
         environment.filters["slugify"] = slugify
         environment.filters["pool_budget_error"] = pool_budget_error
+        environment.filters["range_error"] = range_error
         # Which services hold database pools (and ship migrations in their images).
         environment.globals["database_services"] = DATABASE_SERVICES

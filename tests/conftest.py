@@ -1,4 +1,5 @@
-"""Shared fixtures: isolation from the machine's git and Copier settings, and cached renders."""
+"""Shared fixtures: isolation from the machine's git and Copier settings, and cached renders; and
+each test's tier marker, which is the name of its folder (tests/<tier>/), so the two cannot differ."""
 
 from __future__ import annotations
 
@@ -9,10 +10,26 @@ from typing import Any
 import pytest
 
 from scripts.render import snapshot
-from tests.matrix import BASE_ANSWERS, SUPPORTED_COMBINATIONS
-from tests.xdist_groups import pytest_collection_modifyitems  # noqa: F401 (a hook pytest finds here)
+from tests.matrix import answers_for
+from tests.project import Render
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+# Installed renders and their fixtures, for every tier that runs a render's code.
+pytest_plugins = ["tests.installed"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks each test with its folder's tier before `-m` selects (pytest's own hook runs later)."""
+    tiers = {marker.split(":", 1)[0] for marker in config.getini("markers")}
+    for item in items:
+        tier = item.path.relative_to(TESTS).parts[0]
+        if tier not in tiers:
+            raise pytest.UsageError(
+                f"{item.nodeid}: a test lives in a folder named after its tier, {sorted(tiers)}"
+            )
+        item.add_marker(tier)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -40,12 +57,8 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return snapshot(tmp_path_factory.mktemp("template"))
 
 
-def answers_for(combination: str) -> dict[str, Any]:
-    return {**BASE_ANSWERS, **SUPPORTED_COMBINATIONS[combination]}
-
-
 @pytest.fixture(scope="session")
-def rendered(copie_session: Any, template_dir: Path) -> Any:
+def rendered(copie_session: Any, template_dir: Path) -> Render:
     """`rendered(combination)`: the project rendered for a named combination, once per session."""
     cache: dict[str, Path] = {}
 

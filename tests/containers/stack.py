@@ -20,9 +20,9 @@ import pytest
 from extensions.catalogue import SERVICE_NAMES
 from extensions.catalogue import SERVICES as CATALOGUE
 from scripts.node_toolchain import CACHE_DIR
-from tests.containers.conftest import IMAGE_REGISTRY, IMAGE_TAG, Images
+from tests.client import Response, fetch
+from tests.containers.images import IMAGE_REGISTRY, IMAGE_TAG, Images
 from tests.engine import Engine
-from tests.gateway import Response, fetch
 from tests.matrix import BASE_ANSWERS
 
 # Figures the tier records for bench/containers.py.

@@ -12,18 +12,17 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from scripts.node_toolchain import CACHE_DIR, node_env
-from tests.builds.conftest import InstalledProject
+from tests.client import fetch
 from tests.engine import Engine
-from tests.gateway import fetch
-from tests.project import recorded_answers
+from tests.installed import InstalledProject
+from tests.project import Render, recorded_answers
 from tests.servers import wait_for
 
-pytestmark = [pytest.mark.containers, pytest.mark.xdist_group("engine")]
+pytestmark = pytest.mark.xdist_group("engine")
 
 COMBINATION = "services:no-frontend-no-mcp"
 
@@ -37,7 +36,7 @@ def docs_commands(development: Path) -> list[str]:
 
 
 def test_the_development_stack_serves_the_services_run_from_the_host(
-    engine: Engine, rendered: Any, tmp_path: Path
+    engine: Engine, rendered: Render, tmp_path: Path
 ) -> None:
     project = tmp_path / "platform"
     shutil.copytree(rendered(COMBINATION), project, ignore=shutil.ignore_patterns("node_modules", "dist"))

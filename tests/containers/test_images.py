@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.containers.conftest import Images
+from tests.containers.images import BuildImages, Images
 from tests.containers.stack import SIZES
 from tests.engine import Engine
 from tests.matrix import BUILD_COMBINATIONS
 
-pytestmark = [pytest.mark.containers, pytest.mark.xdist_group("engine")]
+pytestmark = pytest.mark.xdist_group("engine")
 
 DEV_ONLY = ("typescript", "vitest", "eslint", "prettier", "tsx", "vite", "concurrently")
 
@@ -29,7 +29,9 @@ def shell(engine: Engine, tag: str, script: str) -> str:
 
 
 @pytest.mark.parametrize("combination", BUILD_COMBINATIONS)
-def test_every_image_builds_and_ships_only_its_runtime(engine: Engine, images: Any, combination: str) -> None:
+def test_every_image_builds_and_ships_only_its_runtime(
+    engine: Engine, images: BuildImages, combination: str
+) -> None:
     built: Images = images(combination)
     sizes = json.loads(SIZES.read_text(encoding="utf-8")) if SIZES.is_file() else {}
     for name, tag in built.tags.items():

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.containers.images import BuildImages
 from tests.containers.stack import (
     COMPOSE,
     RUNNING,
@@ -22,7 +22,7 @@ from tests.containers.stack import (
 )
 from tests.engine import Engine
 
-pytestmark = [pytest.mark.containers, pytest.mark.xdist_group("engine")]
+pytestmark = pytest.mark.xdist_group("engine")
 
 UNAVAILABLE = ("victorialogs", "vector")
 EVERYTHING_ELSE = RUNNING
@@ -43,7 +43,9 @@ def without_log_aggregation(script: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def production(engine: Engine, images: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
+def production(
+    engine: Engine, images: BuildImages, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Production]:
     folder: Path = tmp_path_factory.mktemp("server-logs") / "platform"
     with deployed(engine, images("defaults"), folder, without_log_aggregation) as stack:
         yield stack

@@ -13,18 +13,17 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography import x509
 
 from extensions.catalogue import SERVICE_NAMES
-from tests.gateway import fetch, gateway_config, nginx
+from tests.client import fetch
+from tests.gateway import gateway_config, nginx
 from tests.matrix import BASE_ANSWERS
+from tests.project import Render
 from tests.servers import free_port, port_open, wait_until
 from tests.tls import authority, leaf
-
-pytestmark = pytest.mark.ops
 
 DOMAIN = BASE_ANSWERS["domain"]
 
@@ -128,7 +127,7 @@ def verifies_against(root: bytes, port: int) -> bool:
 
 
 def test_self_signed_start_then_issuance_and_forced_renewal_with_the_deploy_hook(
-    rendered: Any, acme: Acme, tmp_path: Path
+    rendered: Render, acme: Acme, tmp_path: Path
 ) -> None:
     project = rendered("defaults")
     tls_dir, webroot, certbot_dir = tmp_path / "tls", tmp_path / "acme-webroot", tmp_path / "letsencrypt"

@@ -8,20 +8,16 @@ import shutil
 import stat
 import subprocess
 from pathlib import Path
-from typing import Any
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from tests.project import load_yaml
-
-pytestmark = pytest.mark.ops
+from tests.project import Render, load_yaml
 
 
 def test_generated_secrets_match_the_compose_file_and_survive_a_second_run(
-    rendered: Any, tmp_path: Path
+    rendered: Render, tmp_path: Path
 ) -> None:
     project = tmp_path / "server"
     (project / "scripts").mkdir(parents=True)

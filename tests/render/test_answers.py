@@ -9,8 +9,6 @@ import pytest
 
 from tests.matrix import BASE_ANSWERS, UNSUPPORTED_COMBINATIONS
 
-pytestmark = pytest.mark.render
-
 
 @pytest.mark.parametrize(
     ("overrides", "message"),

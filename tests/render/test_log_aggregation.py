@@ -8,16 +8,11 @@ test_containers.py, Vector's configuration here against the log format it must c
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import pytest
-
-from tests.project import load_yaml
-
-pytestmark = pytest.mark.render
+from tests.project import Render, load_yaml
 
 
-def test_vector_ships_this_projects_containers_to_victorialogs(rendered: Any) -> None:
+def test_vector_ships_this_projects_containers_to_victorialogs(rendered: Render) -> None:
     project = rendered("defaults")
     compose = load_yaml(project / "docker-compose.prod.yml")
     vector = load_yaml(project / "infra/vector/vector.yaml")
@@ -33,7 +28,9 @@ def test_vector_ships_this_projects_containers_to_victorialogs(rendered: Any) ->
     assert sink["inputs"] == ["records"]
     assert vector["transforms"]["records"]["inputs"] == ["containers"]
     [endpoint] = sink["endpoints"]
-    host, port = re.fullmatch(r"http://([\w-]+):(\d+)/insert/elasticsearch/", endpoint).groups()
+    address = re.fullmatch(r"http://([\w-]+):(\d+)/insert/elasticsearch/", endpoint)
+    assert address, endpoint
+    host, port = address.groups()
     victorialogs = compose["services"][host]
     assert f"-httpListenAddr=:{port}" in victorialogs["command"]
     assert set(victorialogs["networks"]) & set(compose["services"]["vector"]["networks"])
@@ -49,13 +46,13 @@ def test_vector_ships_this_projects_containers_to_victorialogs(rendered: Any) ->
     assert '.service = .label."com.docker.compose.service"' in vector["transforms"]["records"]["source"]
 
 
-def test_the_docs_give_the_query_for_every_line_of_one_request(rendered: Any) -> None:
+def test_the_docs_give_the_query_for_every_line_of_one_request(rendered: Render) -> None:
     operations = (rendered("defaults") / "docs/operations.md").read_text(encoding="utf-8")
     assert 'requestId:="' in operations
     assert "http://127.0.0.1:9428/select/vmui" in operations
 
 
-def test_no_aggregation_renders_no_log_services(rendered: Any) -> None:
+def test_no_aggregation_renders_no_log_services(rendered: Render) -> None:
     project = rendered("logs:none")
     services = load_yaml(project / "docker-compose.prod.yml")["services"]
     assert not {"vector", "victorialogs"} & set(services)

@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from extensions.filters import RESERVED_CONNECTIONS
-from tests.conftest import answers_for
-from tests.matrix import SUPPORTED_COMBINATIONS
+from extensions.lockfile import resolve
+from tests.matrix import SUPPORTED_COMBINATIONS, answers_for
 from tests.project import (
+    Render,
+    capture,
     load_json,
     load_yaml,
     project_files,
     recorded_answers,
     relative_files,
-    resolve_in_lock,
     workspace_dirs,
 )
-
-pytestmark = pytest.mark.render
 
 COMBINATIONS = list(SUPPORTED_COMBINATIONS)
 SCRIPT_NAMES = {"build", "lint", "typecheck", "test", "clean"}
@@ -40,7 +42,7 @@ def expected_workspaces(answers: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture(params=COMBINATIONS)
-def case(request: pytest.FixtureRequest, rendered: Any) -> tuple[Path, dict[str, Any]]:
+def case(request: pytest.FixtureRequest, rendered: Render) -> tuple[Path, dict[str, Any]]:
     project = rendered(request.param)
     answers = recorded_answers(project)
     # The recorded answers are the ones this combination asked for, defaults filled in.
@@ -129,7 +131,7 @@ def test_lock_matches_every_manifest_and_is_complete(case: tuple[Path, dict[str,
             name for name, meta in entry.get("peerDependenciesMeta", {}).items() if meta.get("optional")
         }
         for name in entry.get("dependencies", {}):
-            assert resolve_in_lock(packages, location, name) or name in optional, f"{location} needs {name}"
+            assert resolve(packages, location, name) or name in optional, f"{location} needs {name}"
     if "frontend" not in chosen:
         assert not any(location.endswith("node_modules/react") for location in packages)
 
@@ -182,19 +184,15 @@ def test_connection_budget_holds(case: tuple[Path, dict[str, Any]]) -> None:
     project, _ = case
     recorded = load_yaml(project / ".copier-answers.yml")
     conf = (project / "infra/postgres/postgresql.conf").read_text(encoding="utf-8")
-    max_connections = int(re.search(r"^max_connections = (\d+)$", conf, re.MULTILINE)[1])
+    max_connections = int(capture(r"^max_connections = (\d+)$", conf, re.MULTILINE))
     pools = [
-        int(
-            re.search(
-                r"databaseEnvSchema\(\{ max: (\d+), min: (\d+) \}\)", config.read_text(encoding="utf-8")
-            )[1]
-        )
+        int(capture(r"databaseEnvSchema\(\{ max: (\d+), min: \d+ \}\)", config.read_text(encoding="utf-8")))
         for config in sorted(project.glob("packages/*/src/config.ts"))
         if "databaseEnvSchema({" in config.read_text(encoding="utf-8")
     ]
     assert pools, "no service holds a pool"
     ecosystem = (project / "ecosystem.config.cjs").read_text(encoding="utf-8")
-    instances = int(re.search(r"^const instances = (\d+);$", ecosystem, re.MULTILINE)[1])
+    instances = int(capture(r"^const instances = (\d+);$", ecosystem, re.MULTILINE))
     assert instances == recorded["pm2_instances"]
     assert "instances: 'max'" not in ecosystem
     assert sum(pools) * instances <= max_connections - RESERVED_CONNECTIONS
@@ -208,16 +206,27 @@ def test_answers_file_records_answers_and_no_secret(case: tuple[Path, dict[str, 
     assert not [key for key in recorded if re.search(r"secret|password|token|key", key)]
 
 
-def test_frontend_strings_are_valid_typescript_literals(case: tuple[Path, dict[str, Any]]) -> None:
+def test_frontend_strings_are_the_answers_as_javascript_reads_them(
+    case: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
     project, answers = case
     site = project / "packages/frontend/src/site.ts"
     assert site.is_file() is ("frontend" in answers["services"])
     if site.is_file():
-        text = site.read_text(encoding="utf-8")
-        assert answers["project_name"].replace("'", "\\'") in text or answers["project_name"] in text
+        # The file is plain JavaScript (no types): Node reads its literals back, quotes and all.
+        module = tmp_path / "site.mjs"
+        shutil.copy(site, module)
+        script = f"import {{ site }} from {json.dumps(module.as_uri())}; console.log(JSON.stringify(site))"
+        command = ["node", "--input-type=module", "-e", script]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == {
+            "name": answers["project_name"],
+            "description": answers["description"],
+        }
 
 
-def test_default_render_has_the_seed_layout(rendered: Any) -> None:
+def test_default_render_has_the_seed_layout(rendered: Render) -> None:
     files = relative_files(rendered("defaults"))
     for expected in (
         "package.json",

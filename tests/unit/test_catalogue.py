@@ -5,12 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from extensions.catalogue import BY_NAME, NODE_VERSIONS, SERVICE_NAMES, SERVICES
 from tests.project import load_yaml
-
-pytestmark = pytest.mark.unit
 
 QUESTIONS = load_yaml(Path(__file__).resolve().parents[2] / "copier.yml")
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from extensions.catalogue import SERVICES
-from extensions.context import derive, images, pinned_versions
-
-pytestmark = pytest.mark.unit
+from extensions.context import container, derive, images, pinned_versions
+from tests.unit.fixture_templates import RenderFixture
 
 
 def test_derive_orders_services_dependencies_first() -> None:
@@ -30,7 +26,7 @@ def test_ports_are_distinct() -> None:
     assert len({service.port for service in SERVICES}) == len(SERVICES)
 
 
-def test_context_reaches_templates_through_copier(render_fixture: Any) -> None:
+def test_context_reaches_templates_through_copier(render_fixture: RenderFixture) -> None:
     out = render_fixture("context", "context.py")
     assert json.loads((out / "out.json").read_text(encoding="utf-8")) == {
         "selected": ["auth-service", "frontend"],
@@ -53,3 +49,26 @@ def test_images_are_pinned_by_full_version_and_follow_the_node_major() -> None:
         image = images(major)["node_image"]
         assert re.fullmatch(rf"node:{major}\.\d+\.\d+-bookworm-slim", image), image
     assert re.fullmatch(r"nginxinc/nginx-unprivileged:\d+\.\d+\.\d+-bookworm", images(24)["nginx_image"])
+
+
+def test_each_backend_container_reads_the_secrets_its_variables_name() -> None:
+    for name in ("auth-service", "core-service", "mcp-server"):
+        backend = container(name)
+        files = {
+            value.removeprefix("/run/secrets/")
+            for value in backend["environment"].values()
+            if "/run/" in value
+        }
+        assert files <= set(backend["secrets"]), name
+        assert ("data" in backend["networks"]) is backend["database"] is bool(files), name
+
+
+def test_backend_containers_call_each_other_by_compose_name_and_wait_for_what_they_need() -> None:
+    core, mcp = container("core-service"), container("mcp-server")
+    assert core["environment"]["AUTH_JWKS_URL"] == "http://auth-service:3001/.well-known/jwks.json"
+    assert mcp["environment"]["AUTH_JWKS_URL"] == core["environment"]["AUTH_JWKS_URL"]
+    assert mcp["environment"]["CORE_SERVICE_URL"] == "http://core-service:3002"
+    assert container("auth-service")["depends_on"] == ["postgres", "redis"]
+    assert core["depends_on"] == ["postgres", "redis", "auth-service"]
+    assert mcp["depends_on"] == ["core-service"]
+    assert container("auth-service")["environment"]["JWT_PRIVATE_KEY_FILE"] == "/run/secrets/jwt_private_key"

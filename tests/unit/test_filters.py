@@ -6,9 +6,32 @@ from typing import Any
 
 import pytest
 
-from extensions.filters import email_error, hostname_error, js_string, service_selection_error, slugify
+from extensions.filters import (
+    email_error,
+    hostname_error,
+    js_string,
+    range_error,
+    service_selection_error,
+    slugify,
+)
+from tests.unit.fixture_templates import RenderFixture
 
-pytestmark = pytest.mark.unit
+
+@pytest.mark.parametrize("value", [1, 16, 32])
+def test_range_accepts_its_bounds_and_between(value: int) -> None:
+    assert range_error(value, "PM2 instances", 1, 32) == ""
+
+
+def test_range_names_the_whole_numbers_it_allows() -> None:
+    assert range_error(0, "PM2 instances", 1, 32) == "PM2 instances must be a whole number from 1 to 32."
+    assert (
+        range_error(8, "Redis memory", 16, 65536, unit="MiB")
+        == "Redis memory must be a whole number from 16 to 65536 MiB."
+    )
+    assert (
+        range_error(20, "The pool minimum", 0, 10, high_is="the pool maximum")
+        == "The pool minimum must be a whole number from 0 to 10 (the pool maximum)."
+    )
 
 
 @pytest.mark.parametrize(
@@ -106,7 +129,7 @@ def test_js_string_quotes_like_prettier(value: str, literal: str) -> None:
     assert js_string(value) == literal
 
 
-def test_filters_work_inside_copier(render_fixture: Any) -> None:
+def test_filters_work_inside_copier(render_fixture: RenderFixture) -> None:
     out = render_fixture("filters", "filters.py")
     assert (out / "out.txt").read_text(
         encoding="utf-8"
@@ -121,6 +144,8 @@ def test_filters_work_inside_copier(render_fixture: Any) -> None:
         ({"services": ["mcp-server"]}, "mcp-server needs core-service"),
     ],
 )
-def test_validators_refuse_inside_copier(render_fixture: Any, answers: dict[str, Any], message: str) -> None:
+def test_validators_refuse_inside_copier(
+    render_fixture: RenderFixture, answers: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         render_fixture("filters", "filters.py", answers)

@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from extensions.lockfile import cut_lock
-from tests.unit.conftest import FIXTURES
-
-pytestmark = pytest.mark.unit
+from tests.unit.fixture_templates import FIXTURES, RenderFixture
 
 STORED = (FIXTURES / "lockfile/locks/node24.json").read_text(encoding="utf-8")
 
@@ -66,7 +62,7 @@ def test_root_dev_tools_are_kept_but_their_own_dev_dependencies_are_not() -> Non
     assert "node_modules/never-installed" not in packages
 
 
-def test_lock_is_rendered_through_copier(render_fixture: Any) -> None:
+def test_lock_is_rendered_through_copier(render_fixture: RenderFixture) -> None:
     out = render_fixture("lockfile", "lockfile.py", {"workspaces": ["shared", "web"]})
     text = (out / "package-lock.json").read_text(encoding="utf-8")
     assert text.endswith("}\n")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
-
-pytestmark = pytest.mark.unit
+from scripts.render import REPO_ROOT
+from tests.tools import tool
 
 COPIER = yaml.safe_load((REPO_ROOT / "copier.yml").read_text(encoding="utf-8"))
 QUESTIONS = {key: value for key, value in COPIER.items() if not key.startswith("_")}
@@ -47,12 +45,13 @@ def test_ci_runs_the_test_command_of_the_readme() -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        [".venv/bin/ruff", "check", "."],
-        [".venv/bin/ruff", "format", "--check", "."],
-        [".venv/bin/pre-commit", "validate-config"],
+        ["ruff", "check", "."],
+        ["ruff", "format", "--check", "."],
+        ["pre-commit", "validate-config"],
+        ["mypy"],
     ],
-    ids=["ruff-check", "ruff-format", "pre-commit-config"],
+    ids=["ruff-check", "ruff-format", "pre-commit-config", "mypy"],
 )
 def test_repository_tools_pass(command: list[str]) -> None:
-    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    result = tool(*command, cwd=REPO_ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

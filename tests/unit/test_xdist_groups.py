@@ -3,17 +3,10 @@ renders and servers their session fixtures made)."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
-
-from tests.conftest import REPO_ROOT
-
-pytestmark = pytest.mark.unit
 
 # Six tests of one group and two of another; the verbose report names each one's worker.
 CASES = """
@@ -34,13 +27,11 @@ def test_second(n):
 
 
 def test_each_group_runs_on_one_worker(tmp_path: Path) -> None:
-    (tmp_path / "conftest.py").write_text("from tests.xdist_groups import pytest_collection_modifyitems\n")
     (tmp_path / "test_cases.py").write_text(CASES)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v", "-p", "no:cacheprovider",
          "--rootdir", str(tmp_path), str(tmp_path)],
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         capture_output=True,
         text=True,
         check=False,

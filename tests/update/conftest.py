@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
-
-FIXED_DATES = {"GIT_AUTHOR_DATE": "2026-01-02T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-02T00:00:00Z"}
-
-
-def git(*args: str, cwd: Path) -> str:
-    env = {**os.environ, **FIXED_DATES}
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
+from scripts.render import REPO_ROOT, git
 
 
 @pytest.fixture(scope="session")

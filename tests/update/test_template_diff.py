@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.render import render
-from tests.conftest import REPO_ROOT, answers_for
-from tests.update.conftest import git
-
-pytestmark = pytest.mark.update
+from scripts.render import git, render
+from tests.matrix import answers_for
+from tests.tools import VENV_BIN
 
 
 @pytest.fixture
@@ -24,7 +22,7 @@ def project(template_repo: Path, tmp_path: Path) -> Path:
 
 def template_diff(project: Path) -> str:
     # The Copier of this repository's virtual environment stands in for the user's.
-    env = {**os.environ, "PATH": f"{REPO_ROOT / '.venv/bin'}{os.pathsep}{os.environ['PATH']}"}
+    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
     result = subprocess.run(
         ["bash", "scripts/template-diff.sh"],
         cwd=project,

