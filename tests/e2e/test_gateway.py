@@ -10,7 +10,6 @@ import re
 import signal
 import ssl
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from tests.matrix import BASE_ANSWERS
 from tests.pm2 import pm2_runtime, reload, while_a_worker_stops, workers
 from tests.servers import free_port, wait_until
 from tests.tls import authority, leaf
+from tests.tools import tool
 
 pytestmark = pytest.mark.xdist_group("defaults")
 
@@ -283,17 +283,12 @@ def test_a_burst_beyond_the_auth_limit_gets_429_as_json(gateway: Gateway) -> Non
 
 def test_tls_is_compliant_with_mozilla_intermediate(gateway: Gateway) -> None:
     port = gateway.https.rsplit(":", 1)[1]
-    result = subprocess.run(
-        [
-            Path(sys.executable).with_name("sslyze"),
-            "--mozilla_config=intermediate",
-            f"--certinfo_ca_file={gateway.ca}",
-            f"{DOMAIN}:{port}{{127.0.0.1}}",
-        ],
-        capture_output=True,
-        text=True,
+    result = tool(
+        "sslyze",
+        "--mozilla_config=intermediate",
+        f"--certinfo_ca_file={gateway.ca}",
+        f"{DOMAIN}:{port}{{127.0.0.1}}",
         timeout=300,
-        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is compliant with the Mozilla intermediate configuration" in result.stdout or (

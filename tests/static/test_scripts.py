@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.project import Render
-
-SHELLCHECK = Path(sys.executable).with_name("shellcheck")
+from tests.tools import tool
 
 
 @pytest.mark.parametrize("combination", ["defaults", "services:auth-only"])
@@ -26,9 +22,7 @@ def test_shell_scripts_pass_shellcheck(rendered: Render, combination: str) -> No
         "infra/certbot/deploy-hook.sh",
         "scripts/generate-secrets.sh",
     }
-    result = subprocess.run(
-        [SHELLCHECK, "--severity=style", *scripts], capture_output=True, text=True, check=False
-    )
+    result = tool("shellcheck", "--severity=style", *scripts)
     assert result.returncode == 0, result.stdout
 
 
