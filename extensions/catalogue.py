@@ -25,6 +25,9 @@ class Service:
     secret_files: tuple[tuple[str, str], ...] = ()
     # Services it calls, as (variable holding the URL, service, path).
     calls: tuple[tuple[str, str, str], ...] = ()
+    # One request through the gateway that shows it answers, and the status it gets: the smoke
+    # test of scripts/deploy.sh after a release has switched.
+    smoke: str = ""
 
 
 # What every database service reads: its pool's URL, Redis's, and the CA that signed PostgreSQL's
@@ -39,12 +42,29 @@ JWKS = ("AUTH_JWKS_URL", "auth-service", "/.well-known/jwks.json")
 # core-service verifies tokens through auth-service's JWKS, mcp-server's tools call core-service,
 # and the frontend signs in and lists resources through both.
 SERVICES = (
-    Service("auth-service", 3001, database=True, secret_files=(("JWT_PRIVATE_KEY_FILE", "jwt_private_key"),)),
-    Service("core-service", 3002, requires=("auth-service",), database=True, calls=(JWKS,)),
     Service(
-        "mcp-server", 3003, requires=("core-service",), calls=(JWKS, ("CORE_SERVICE_URL", "core-service", ""))
+        "auth-service",
+        3001,
+        database=True,
+        secret_files=(("JWT_PRIVATE_KEY_FILE", "jwt_private_key"),),
+        smoke="GET /api/auth/me 401",
     ),
-    Service("frontend", 5173, requires=("auth-service", "core-service"), backend=False),
+    Service(
+        "core-service",
+        3002,
+        requires=("auth-service",),
+        database=True,
+        calls=(JWKS,),
+        smoke="GET /api/core/openapi.json 200",
+    ),
+    Service(
+        "mcp-server",
+        3003,
+        requires=("core-service",),
+        calls=(JWKS, ("CORE_SERVICE_URL", "core-service", "")),
+        smoke="POST /mcp 401",
+    ),
+    Service("frontend", 5173, requires=("auth-service", "core-service"), backend=False, smoke="GET / 200"),
 )
 BY_NAME = {service.name: service for service in SERVICES}
 SERVICE_NAMES = tuple(BY_NAME)

@@ -46,6 +46,7 @@ def derive(services: list[str]) -> dict[str, Any]:
         "backend_services": [name for name in chosen if BY_NAME[name].backend],
         "workspaces": ["shared", *chosen],
         "service_ports": {name: BY_NAME[name].port for name in chosen},
+        "smoke_checks": {name: BY_NAME[name].smoke for name in chosen},
         "backend_containers": [container(name) for name in chosen if BY_NAME[name].backend],
     }
 

@@ -24,6 +24,8 @@ class Images:
     project: Path
     tags: dict[str, str]
     build_seconds: dict[str, float]
+    # In the engine's registry, and no longer in its image store (the first deploy pulls them).
+    pushed: bool = False
 
 
 def build_images(engine: Engine, project: Path) -> Images:

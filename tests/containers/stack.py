@@ -20,7 +20,7 @@ import pytest
 from extensions.catalogue import SERVICE_NAMES
 from extensions.catalogue import SERVICES as CATALOGUE
 from scripts.node_toolchain import CACHE_DIR
-from tests.client import Response, fetch
+from tests.client import Load, Response, fetch
 from tests.containers.images import IMAGE_REGISTRY, IMAGE_TAG, Images
 from tests.engine import Engine
 from tests.matrix import BASE_ANSWERS
@@ -28,6 +28,7 @@ from tests.matrix import BASE_ANSWERS
 # Figures the tier records for bench/containers.py.
 SIZES = CACHE_DIR / "engine" / "image-sizes.json"
 MEMORY = CACHE_DIR / "engine" / "container-memory.json"
+DEPLOYS = CACHE_DIR / "engine" / "deploys.json"
 
 DOMAIN = BASE_ANSWERS["domain"]
 COMPOSE = ("compose", "-f", "docker-compose.prod.yml")
@@ -115,10 +116,12 @@ def deployed(
 ) -> Iterator[Production]:
     """The render's images pushed, the render copied to `folder` as the server's project, and the
     first deploy run there (`adapt` names what a test must change in it); taken down after."""
-    for tag in built.tags.values():
-        engine.docker("push", tag)
-        # Pulled back by the deploy: nothing of the build stays on the "server".
-        engine.docker("image", "rm", tag)
+    if not built.pushed:
+        for tag in built.tags.values():
+            engine.docker("push", tag)
+            # Pulled back by the deploy: nothing of the build stays on the "server".
+            engine.docker("image", "rm", tag)
+        built.pushed = True
     shutil.copytree(built.project, folder, ignore=shutil.ignore_patterns("node_modules", "dist", ".git"))
     script = adapt(first_deploy_commands(folder / "docs/operations.md"))
     started = time.monotonic()
@@ -152,3 +155,22 @@ def healthy_services(production: Production) -> dict[str, str]:
     shown = production.compose("ps", "--format", "json").stdout
     listed = [json.loads(line) for line in shown.splitlines() if line.startswith("{")]
     return {entry["Service"]: entry["Health"] for entry in listed}
+
+
+def paced(production: Production, path: str, bearer: str, clients: int = 3, rate: float = 12.0) -> Load:
+    """Paced GETs through the gateway, below the API's rate limit (20 r/s from one address, and
+    every forwarded request comes from one); an answer may take up to 30 s."""
+    return Load(
+        lambda _: production.request("GET", path, timeout=30, authorization=bearer),
+        clients=clients,
+        rate=rate,
+    )
+
+
+def a_workspace(production: Production, email: str) -> tuple[str, str]:
+    """A signed-in user's bearer and the path of a workspace of theirs."""
+    tokens = production.sign_in(email)
+    bearer = f"Bearer {tokens['accessToken']}"
+    created = production.request("POST", "/api/core/workspaces", {"name": email}, authorization=bearer)
+    assert created.status == 201, created.body
+    return bearer, f"/api/core/workspaces/{json.loads(created.body)['id']}"

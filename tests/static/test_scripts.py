@@ -9,6 +9,8 @@ import pytest
 from tests.project import Render
 from tests.tools import tool
 
+OPERATIONS = ("scripts/generate-secrets.sh", "scripts/deploy.sh", "scripts/rollback.sh")
+
 
 @pytest.mark.parametrize("combination", ["defaults", "services:auth-only"])
 def test_shell_scripts_pass_shellcheck(rendered: Render, combination: str) -> None:
@@ -20,7 +22,7 @@ def test_shell_scripts_pass_shellcheck(rendered: Render, combination: str) -> No
         "infra/certbot/issue.sh",
         "infra/certbot/renew.sh",
         "infra/certbot/deploy-hook.sh",
-        "scripts/generate-secrets.sh",
+        *OPERATIONS,
     }
     result = tool("shellcheck", "--severity=style", *scripts)
     assert result.returncode == 0, result.stdout
@@ -28,5 +30,5 @@ def test_shell_scripts_pass_shellcheck(rendered: Render, combination: str) -> No
 
 def test_operational_scripts_are_executable(rendered: Render) -> None:
     project = rendered("defaults")
-    for path in [*(project / "infra").glob("**/*.sh"), project / "scripts/generate-secrets.sh"]:
+    for path in [*(project / "infra").glob("**/*.sh"), *(project / name for name in OPERATIONS)]:
         assert os.access(path, os.X_OK), f"{path.relative_to(project)} is not executable"

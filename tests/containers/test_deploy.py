@@ -1,0 +1,289 @@
+"""scripts/deploy.sh and scripts/rollback.sh on the real engine, run as an operator or the deploy
+workflow would run them on the server, under a bounded load through the gateway: releases switch
+without a failed request, a release that never gets healthy or fails the smoke test is rolled
+back by itself, a failed migration switches nothing, and the refusals change nothing.
+
+Releases are the stack's images with a label on top (the "broken" ones change one thing each),
+pushed to the engine's registry under their own tags, as CI would push a commit's images."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.channels import Channels, channels
+from tests.client import Load
+from tests.containers.images import BuildImages
+from tests.containers.stack import BACKENDS, DEPLOYS, Production, a_workspace, deployed, paced
+from tests.engine import Engine
+
+pytestmark = pytest.mark.xdist_group("engine")
+
+COMBINATION = "logs:none"
+# Every service a release replaces, in the order deploy.sh switches them.
+RELEASED = (*BACKENDS, "frontend")
+
+
+@pytest.fixture(scope="module")
+def production(
+    engine: Engine, images: BuildImages, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Production]:
+    with deployed(engine, images(COMBINATION), tmp_path_factory.mktemp("deploys") / "platform") as stack:
+        yield stack
+
+
+def publish(production: Production, tag: str, folder: Path, change: dict[str, str] | None = None) -> None:
+    """A release `tag` in the registry: every image of the stack with a label on top, and for the
+    services `change` names, that Dockerfile text as well."""
+    for service, image in production.images.items():
+        context = folder / f"{tag}-{service}"
+        context.mkdir(parents=True)
+        steps = [f"FROM {image}", f"LABEL org.opencontainers.image.version={tag}"]
+        if change and service in change:
+            user = production.engine.docker("image", "inspect", "--format", "{{.Config.User}}", image).stdout
+            steps += ["USER 0", change[service], f"USER {user.strip()}"]
+        (context / "Dockerfile").write_text("\n".join(steps) + "\n", encoding="utf-8")
+        target = f"{image.rsplit(':', 1)[0]}:{tag}"
+        production.engine.docker("build", "-t", target, context)
+        production.engine.docker("push", target)
+
+
+RUN_URL = "https://github.com/acme/acme-ai-hub/actions/runs/1"
+
+
+@pytest.fixture(scope="module")
+def notified(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
+    with channels(tmp_path_factory.mktemp("channels")) as found:
+        yield found
+
+
+def deploy(
+    production: Production,
+    *arguments: str,
+    script: str = "deploy.sh",
+    notify: Channels | None = None,
+    health_timeout: int = 120,
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **production.engine.env,
+        "DEPLOY_HEALTH_TIMEOUT": str(health_timeout),
+        "DEPLOY_DRAIN_SECONDS": "15",
+    }
+    if notify:
+        env |= {
+            "DEPLOY_SLACK_WEBHOOK_URL": f"{notify.webhook}/slack",
+            "DEPLOY_DISCORD_WEBHOOK_URL": f"{notify.webhook}/discord",
+            "DEPLOY_SMTP_URL": notify.smtp,
+            "DEPLOY_EMAIL_FROM": "deploys@acme.dev",
+            "DEPLOY_EMAIL_TO": "platform@acme.dev",
+            "DEPLOY_RUN_URL": RUN_URL,
+            # curl, which sends the mail, trusts the SMTP server's authority.
+            "CURL_CA_BUNDLE": str(notify.ca),
+        }
+    return subprocess.run(
+        [f"scripts/{script}", *arguments],
+        cwd=production.folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def running_tags(production: Production) -> dict[str, str]:
+    """The tag of the image each released service's containers run (one container each)."""
+    tags = {}
+    for service in RELEASED:
+        [container] = production.compose("ps", "-q", service).stdout.split()
+        image = production.engine.docker("inspect", "--format", "{{.Config.Image}}", container).stdout
+        tags[service] = image.strip().rsplit(":", 1)[1]
+    return tags
+
+
+def record(production: Production, name: str) -> dict[str, str]:
+    text = (production.folder / ".deploy" / name).read_text(encoding="utf-8")
+    return dict(line.split("=", 1) for line in text.splitlines())
+
+
+def audit(production: Production) -> list[str]:
+    return (production.folder / ".deploy/audit.log").read_text(encoding="utf-8").splitlines()
+
+
+def figures(name: str, production: Production, load: Load | None = None) -> None:
+    """A deploy's figures for bench/containers.py: its seconds (deploy.sh's audit line), and the
+    requests sent and failed through the gateway meanwhile."""
+    line = audit(production)[-1]
+    seconds = int(line.rsplit("seconds=", 1)[1]) if "seconds=" in line else None
+    recorded = json.loads(DEPLOYS.read_text(encoding="utf-8")) if DEPLOYS.is_file() else {}
+    recorded[name] = {
+        "seconds": seconds,
+        "requests": len(load.outcomes) if load else None,
+        "failed": len(load.failures()) if load else None,
+    }
+    DEPLOYS.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def announced(notify: Channels, subject: str, *said: str) -> None:
+    """One message on each channel since the last look, each with the subject and what it says."""
+    posts, mails = notify.take()
+    assert [path for path, _ in posts] == ["/slack", "/discord"]
+    texts = [posts[0][1]["text"], posts[1][1]["content"]]
+    [mail] = mails
+    assert (mail["subject"], mail["from"], mail["to"]) == (subject, "deploys@acme.dev", "platform@acme.dev")
+    texts.append(mail.get_content())
+    for text in texts:
+        assert text.startswith(subject), text
+        assert all(part in text for part in (*said, f"Run: {RUN_URL}")), text
+
+
+def test_a_release_switches_every_service_without_a_failed_request(
+    production: Production, notified: Channels, tmp_path: Path
+) -> None:
+    publish(production, "2.0.0", tmp_path)
+    before = running_tags(production)
+    bearer, path = a_workspace(production, "deploy-ada@acme.dev")
+    # core-service's API, auth-service's (under its stricter limit) and the SPA, all at once.
+    with (
+        paced(production, path, bearer) as load,
+        paced(production, "/api/auth/me", bearer, clients=1, rate=3) as auth,
+        paced(production, "/", bearer, clients=1, rate=4) as spa,
+    ):
+        notified.take()  # only what this deploy sends
+        deployed_ = deploy(production, "2.0.0", "c0ffee1", notify=notified)
+    figures("deploy", production, load)
+    assert deployed_.returncode == 0, deployed_.stderr
+    assert len(load.outcomes) > 50
+    failures = (load.failures(), auth.failures(), spa.failures())
+    assert failures == ([], [], []), production.compose("logs", "--tail", "60", "gateway").stdout
+    assert min(len(auth.outcomes), len(spa.outcomes)) > 20
+    assert running_tags(production) == dict.fromkeys(RELEASED, "2.0.0")
+    current, previous = record(production, "current"), record(production, "previous")
+    assert (current["tag"], current["commit"]) == ("2.0.0", "c0ffee1")
+    assert previous["tag"] == before["auth-service"]
+    for service in RELEASED:
+        assert current[f"digest.{service}"].startswith(
+            production.images[service].rsplit(":", 1)[0] + "@sha256:"
+        )
+        assert current[f"digest.{service}"] != previous[f"digest.{service}"]
+    assert audit(production)[-1].split()[1:4] == ["deploy", "2.0.0", f"from={before['auth-service']}"]
+    assert " ok commit=c0ffee1 " in audit(production)[-1]
+    assert "IMAGE_TAG=2.0.0\n" in (production.folder / ".env").read_text(encoding="utf-8")
+    # The workspace written before the switch is served after it.
+    assert production.request("GET", path, authorization=bearer).status == 200
+    announced(
+        notified, "acme-ai-hub deploy 2.0.0: ok", "Commit c0ffee1", f"before it, {before['auth-service']} ran"
+    )
+
+
+def test_a_release_that_never_gets_healthy_is_rolled_back_by_itself(
+    production: Production, notified: Channels, tmp_path: Path
+) -> None:
+    # core-service's process runs but never listens: its health check cannot pass.
+    publish(
+        production, "2.1.0", tmp_path, {"core-service": 'CMD ["node", "-e", "setInterval(() => {}, 1000)"]'}
+    )
+    before, current = running_tags(production), record(production, "current")
+    bearer, path = a_workspace(production, "deploy-grace@acme.dev")
+    with paced(production, path, bearer) as load:
+        # Given up after 40 s rather than the default 120: it never gets healthy.
+        notified.take()  # only what this deploy sends
+        failed = deploy(production, "2.1.0", notify=notified, health_timeout=40)
+    figures("unhealthy release, rolled back", production, load)
+    assert failed.returncode == 1, failed.stderr
+    assert "core-service: the container of 2.1.0 is not healthy" in failed.stderr
+    assert f"rolling back to {before['core-service']}" in failed.stderr
+    assert len(load.outcomes) > 50
+    assert load.failures() == []
+    # auth-service had switched; it is back, and nothing else moved.
+    assert running_tags(production) == before
+    assert record(production, "current") == current
+    assert 'failed="health of core-service"' in audit(production)[-1]
+    assert f"rolled-back-to={before['core-service']} rollback=ok" in audit(production)[-1]
+    announced(
+        notified,
+        "acme-ai-hub deploy 2.1.0: failed",
+        f"The health of core-service failed; rolled back to {before['core-service']}, which serves",
+    )
+
+
+def test_a_release_that_fails_the_smoke_test_is_rolled_back_by_itself(
+    production: Production, tmp_path: Path
+) -> None:
+    # The SPA's server is healthy, but the gateway's / no longer serves the app.
+    publish(production, "2.2.0", tmp_path, {"frontend": "RUN rm /usr/share/nginx/html/index.html"})
+    before = running_tags(production)
+    failed = deploy(production, "2.2.0")
+    figures("smoke test failed, rolled back", production)
+    assert failed.returncode == 1, failed.stderr
+    assert "smoke test: GET / answered" in failed.stderr
+    assert running_tags(production) == before
+    assert 'failed="smoke test"' in audit(production)[-1]
+    assert production.request("GET", "/").status == 200
+
+
+def test_a_failed_migration_stops_the_deploy_with_nothing_switched(
+    production: Production, tmp_path: Path
+) -> None:
+    publish(production, "2.3.0", tmp_path, {"auth-service": "RUN rm -rf /app/node_modules/node-pg-migrate"})
+    before, current = running_tags(production), record(production, "current")
+    failed = deploy(production, "2.3.0")
+    figures("migration failed", production)
+    assert failed.returncode == 1, failed.stderr
+    assert f"migrate-auth-service failed; nothing switched, release {before['auth-service']} still runs" in (
+        failed.stderr
+    )
+    assert running_tags(production) == before
+    assert record(production, "current") == current
+    assert " failed=migrate-auth-service seconds=" in audit(production)[-1]
+
+
+def test_rollback_goes_back_one_release_without_a_failed_request(
+    production: Production, notified: Channels, tmp_path: Path
+) -> None:
+    publish(production, "2.4.0", tmp_path)
+    before = running_tags(production)["auth-service"]
+    forward = deploy(production, "2.4.0")
+    assert forward.returncode == 0, forward.stderr
+    bearer, path = a_workspace(production, "deploy-alan@acme.dev")
+    with paced(production, path, bearer) as load:
+        notified.take()  # only what this deploy sends
+        back = deploy(production, script="rollback.sh", notify=notified)
+    figures("rollback by hand", production, load)
+    assert back.returncode == 0, back.stderr
+    assert load.failures() == []
+    assert running_tags(production) == dict.fromkeys(RELEASED, before)
+    assert record(production, "current")["tag"] == before
+    assert record(production, "previous")["tag"] == "2.4.0"
+    assert audit(production)[-1].split()[1:3] == ["rollback", before]
+    announced(notified, f"acme-ai-hub rollback {before}: ok", "before it, 2.4.0 ran")
+
+
+def test_a_second_deploy_while_one_runs_is_refused(production: Production) -> None:
+    before = running_tags(production)
+    with (production.folder / ".deploy/lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running deploy holds
+        refused = deploy(production, "2.0.0")
+    assert refused.returncode == 75
+    assert "another deploy or rollback is running" in refused.stderr
+    assert running_tags(production) == before
+
+
+def test_rollback_without_a_previous_release_says_so_and_changes_nothing(production: Production) -> None:
+    previous = production.folder / ".deploy/previous"
+    kept = previous.with_name("previous.kept")
+    previous.rename(kept)
+    try:
+        before, lines = running_tags(production), audit(production)
+        refused = deploy(production, script="rollback.sh")
+        assert refused.returncode == 1
+        assert "no previous release is recorded in .deploy/previous; nothing changed" in refused.stderr
+        assert running_tags(production) == before
+        assert audit(production) == lines
+    finally:
+        kept.rename(previous)
