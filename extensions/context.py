@@ -92,6 +92,14 @@ def images(node_major: int) -> dict[str, str]:
     }
 
 
+# Trivy's severities, lowest first: a scan fails on the answered one and every one above it.
+SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+
+
+def scan_severities(lowest: str) -> str:
+    return ",".join(SEVERITIES[SEVERITIES.index(lowest) :])
+
+
 class ContextUpdater(ContextHook):
     """Adds the derived values to the rendering context (in place, as the hook API asks)."""
 
@@ -104,6 +112,8 @@ class ContextUpdater(ContextHook):
         # An unsupported major is refused by the question's choices; nothing to derive for it.
         if int(context.get("node_version", 0)) in NODE_VERSIONS:
             context.update(images(int(context["node_version"])))
+        if context.get("scan_severity") in SEVERITIES:
+            context["scan_severities"] = scan_severities(str(context["scan_severity"]))
         pins = pinned_versions()
         context["copier_version"] = pins["copier"]
         context["copier_template_extensions_version"] = pins["copier-template-extensions"]

@@ -25,6 +25,9 @@ from extensions.catalogue import BY_NAME, DATABASE_SERVICES, SERVICE_NAMES
 RESERVED_CONNECTIONS = 10
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$")
+_GITHUB_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_REGISTRY = re.compile(r"^(ghcr\.io|docker\.io)/[a-z0-9]+([._-][a-z0-9]+)*$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
 
@@ -48,6 +51,29 @@ def email_error(value: str, label: str) -> str:
     if _EMAIL.match(value):
         return ""
     return f'The {label} must be an address like "name@example.org".'
+
+
+def github_repository_error(value: str) -> str:
+    """Explain why `value` is not a GitHub repository as owner/name, or return ""."""
+    owner, _, name = value.partition("/")
+    if _GITHUB_OWNER.match(owner) and _GITHUB_NAME.match(name) and name not in (".", ".."):
+        return ""
+    return (
+        'The GitHub repository must be "owner/name" (for example "acme/ai-hub"): an owner of 1 to 39 '
+        "letters, digits and single inner dashes, and a name of 1 to 100 letters, digits, dots, dashes "
+        "or underscores."
+    )
+
+
+def image_registry_error(value: str) -> str:
+    """Explain why CI could not push to `value`, or return ""."""
+    if _REGISTRY.match(value):
+        return ""
+    return (
+        'The image registry must be "ghcr.io/<owner>" (GitHub\'s registry) or "docker.io/<namespace>" '
+        "(Docker Hub), the owner or namespace in lowercase letters and digits, with single dots, dashes or "
+        'underscores between them (for example "ghcr.io/acme").'
+    )
 
 
 def service_selection_error(services: Iterable[str]) -> str:
@@ -116,6 +142,8 @@ class FiltersExtension(Extension):
         environment.filters["hostname_error"] = hostname_error
         environment.filters["email_error"] = email_error
         environment.filters["service_selection_error"] = service_selection_error
+        environment.filters["github_repository_error"] = github_repository_error
+        environment.filters["image_registry_error"] = image_registry_error
         environment.filters["js_string"] = js_string
         environment.filters["slugify"] = slugify
         environment.filters["pool_budget_error"] = pool_budget_error

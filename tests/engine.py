@@ -180,6 +180,11 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
             process.wait(timeout=10)
 
 
+# The variables that point Docker and Compose at this engine (a session that has only these
+# reaches it, as over SSH).
+DOCKER_SETTINGS = ("DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_BUILDKIT", "COMPOSE_DOCKER_CLI_BUILD")
+
+
 def remove_stale_namespaces() -> None:
     """Namespaces of earlier runs whose test process is gone (a run killed before its teardown)."""
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout

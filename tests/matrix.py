@@ -40,6 +40,11 @@ SUPPORTED_COMBINATIONS: dict[str, dict[str, Any]] = {
         "postgres_storage": "hdd",
     },
     "logs:none": {"log_aggregation": "none"},
+    "registry:dockerhub": {
+        "github_repository": "Acme-Labs/ai.hub",
+        "image_registry": "docker.io/acmelabs",
+        "scan_severity": "CRITICAL",
+    },
     "capacity:single": {
         "pm2_instances": 1,
         "postgres_max_connections": 20,
@@ -115,6 +120,11 @@ UNSUPPORTED_COMBINATIONS: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "postgres:no-cpu": ({"postgres_cpus": 0}, "CPU cores must be a whole number from 1 to 256."),
     "logs:unknown": ({"log_aggregation": "loki"}, "'loki' is not in ['victorialogs', 'none']"),
+    "repository:no-owner": ({"github_repository": "ai-hub"}, 'GitHub repository must be "owner/name"'),
+    "repository:double-dash": ({"github_repository": "acme--labs/hub"}, "single inner dashes"),
+    "registry:quay": ({"image_registry": "quay.io/acme"}, '"ghcr.io/<owner>" (GitHub\'s registry) or'),
+    "registry:uppercase": ({"image_registry": "ghcr.io/Acme"}, "lowercase letters and digits"),
+    "scan:unknown": ({"scan_severity": "LOW"}, "'LOW' is not in ['CRITICAL', 'HIGH', 'MEDIUM']"),
     "postgres:tape": ({"postgres_storage": "tape"}, "'tape' is not in ['ssd', 'hdd']"),
 }
 

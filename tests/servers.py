@@ -1,5 +1,5 @@
-"""Real PostgreSQL and Redis for tests: started on 127.0.0.1 and free ports, in temporary folders,
-stopped by their PID. Nothing touches the machine's own services."""
+"""Real PostgreSQL, Redis and OpenSSH servers for tests: started on 127.0.0.1 and free ports, in
+temporary folders, stopped by their PID. Nothing touches the machine's own services."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,54 @@ def wait_for(url: str, process: subprocess.Popen[Any], timeout: float = 15) -> N
             pass  # not listening yet
         time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+@dataclass(frozen=True)
+class SshServer:
+    port: int
+    user: str
+    # What a deploy workflow holds as secrets: the client's private key, and the server's host key
+    # line as `ssh-keyscan` prints it.
+    key: str
+    known_hosts: str
+
+
+@contextmanager
+def sshd(folder: Path, environment: dict[str, str]) -> Iterator[SshServer]:
+    """An OpenSSH server with a generated host key, taking key logins only, for one generated
+    client key. Its sessions get `environment` (sshd's SetEnv). The user is root: an sshd that the
+    tests started unprivileged could only log in as the user that started it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("host", "client"):
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(folder / name)], check=True
+        )
+    shutil.copy(folder / "client.pub", folder / "authorized_keys")
+    port = free_port()
+    settings = " ".join(f"{name}={value}" for name, value in environment.items())
+    (folder / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {folder}/host\nPidFile {folder}/sshd.pid\n"
+        f"AuthorizedKeysFile {folder}/authorized_keys\nPermitRootLogin prohibit-password\nAllowUsers root\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+        # The key files live in a pytest folder, whose modes sshd's checks were not written for.
+        f"StrictModes no\nSetEnv {settings}\n",
+        encoding="utf-8",
+    )
+    # sshd's privilege separation folder; Debian's init script would create it.
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    process = subprocess.Popen(
+        ["/usr/sbin/sshd", "-D", "-e", "-f", str(folder / "sshd_config")],
+        stderr=(folder / "sshd.log").open("w"),
+    )
+    try:
+        wait_until(lambda: port_open(port), "sshd")
+        host_key = (folder / "host.pub").read_text(encoding="utf-8").split()
+        yield SshServer(
+            port,
+            "root",
+            (folder / "client").read_text(encoding="utf-8"),
+            f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}",
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -15,7 +15,7 @@ from tests.project import recorded_answers
 BuildImages = Callable[[str], "Images"]
 
 IMAGE_TAG = "1.0.0"
-# What IMAGE_REGISTRY names in production (ghcr.io/your-org), on the engine's own registry.
+# What IMAGE_REGISTRY names in production (the `image_registry` answer), on the engine's own registry.
 IMAGE_REGISTRY = f"{REGISTRY}/acme"
 
 

@@ -24,6 +24,7 @@ from tests.client import Load, Response, fetch
 from tests.containers.images import IMAGE_REGISTRY, IMAGE_TAG, Images
 from tests.engine import Engine
 from tests.matrix import BASE_ANSWERS
+from tests.project import recorded_answers
 
 # Figures the tier records for bench/containers.py.
 SIZES = CACHE_DIR / "engine" / "image-sizes.json"
@@ -104,7 +105,8 @@ def first_deploy_commands(operations: Path) -> str:
     release = [line for line in lines if line.endswith(">.env   # the release this server runs")]
     assert len(release) == 1, "the first deploy no longer records the registry and tag in .env"
     assert lines[-1].startswith("infra/certbot/issue.sh"), lines[-1]
-    ours = release[0].replace("ghcr.io/your-org 1.0.0", f"{IMAGE_REGISTRY} {IMAGE_TAG}")
+    registry = recorded_answers(operations.parent.parent)["image_registry"]
+    ours = release[0].replace(f"{registry} 1.0.0", f"{IMAGE_REGISTRY} {IMAGE_TAG}")
     assert ours != release[0], release[0]
     lines = [ours if line == release[0] else line for line in lines]
     return "\n".join(lines[:-1]) + "\n"

@@ -1,7 +1,8 @@
 """scripts/deploy.sh and scripts/rollback.sh on the real engine, run as an operator or the deploy
 workflow would run them on the server, under a bounded load through the gateway: releases switch
 without a failed request, a release that never gets healthy or fails the smoke test is rolled
-back by itself, a failed migration switches nothing, and the refusals change nothing.
+back by itself, a failed migration switches nothing, and the refusals change nothing. The deploy
+workflow's way in, scripts/remote-deploy.sh over SSH, deploys the same way.
 
 Releases are the stack's images with a label on top (the "broken" ones change one thing each),
 pushed to the engine's registry under their own tags, as CI would push a commit's images."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,8 @@ from tests.channels import Channels, channels
 from tests.client import Load
 from tests.containers.images import BuildImages
 from tests.containers.stack import BACKENDS, DEPLOYS, Production, a_workspace, deployed, paced
-from tests.engine import Engine
+from tests.engine import DOCKER_SETTINGS, Engine
+from tests.servers import SshServer, sshd
 
 pytestmark = pytest.mark.xdist_group("engine")
 
@@ -129,6 +132,13 @@ def figures(name: str, production: Production, load: Load | None = None) -> None
     DEPLOYS.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def gateway_trouble(production: Production) -> str:
+    """The gateway's log lines that are not a successful request: its errors and warnings, and
+    every answer that was not 2xx, with the upstreams it tried."""
+    lines = production.compose("logs", "--no-log-prefix", "gateway").stdout.splitlines()
+    return "\n".join(line for line in lines if '"statusCode":2' not in line)
+
+
 def announced(notify: Channels, subject: str, *said: str) -> None:
     """One message on each channel since the last look, each with the subject and what it says."""
     posts, mails = notify.take()
@@ -160,7 +170,7 @@ def test_a_release_switches_every_service_without_a_failed_request(
     assert deployed_.returncode == 0, deployed_.stderr
     assert len(load.outcomes) > 50
     failures = (load.failures(), auth.failures(), spa.failures())
-    assert failures == ([], [], []), production.compose("logs", "--tail", "60", "gateway").stdout
+    assert failures == ([], [], []), gateway_trouble(production)
     assert min(len(auth.outcomes), len(spa.outcomes)) > 20
     assert running_tags(production) == dict.fromkeys(RELEASED, "2.0.0")
     current, previous = record(production, "current"), record(production, "previous")
@@ -287,3 +297,85 @@ def test_rollback_without_a_previous_release_says_so_and_changes_nothing(product
         assert audit(production) == lines
     finally:
         kept.rename(previous)
+
+
+@pytest.fixture(scope="module")
+def server(production: Production, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    """The engine's host as the deploy workflow reaches it: over SSH, with the engine's Docker in
+    the session's environment (on a real server, the system's own)."""
+    docker = {name: production.engine.env[name] for name in DOCKER_SETTINGS}
+    with sshd(tmp_path_factory.mktemp("sshd"), {**docker, "DEPLOY_DRAIN_SECONDS": "15"}) as found:
+        yield found
+
+
+def remote_deploy(
+    production: Production, server: SshServer, *arguments: str, known_hosts: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """scripts/remote-deploy.sh as deploy.yml runs it: from a checkout, with the environment's
+    variables and secrets, and nothing of this machine's SSH or Docker settings."""
+    checkout = production.folder  # the render: the same scripts as the repository CI checks out
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(checkout.parent),
+        "DEPLOY_HOST": "127.0.0.1",
+        "DEPLOY_PORT": str(server.port),
+        "DEPLOY_USER": server.user,
+        "DEPLOY_PATH": str(production.folder),
+        "DEPLOY_SSH_KEY": server.key,
+        "DEPLOY_KNOWN_HOSTS": known_hosts or server.known_hosts,
+        "DEPLOY_RUN_URL": RUN_URL,
+    }
+    return subprocess.run(
+        ["scripts/remote-deploy.sh", *arguments],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def test_the_deploy_workflow_deploys_over_ssh_without_a_failed_request(
+    production: Production, server: SshServer, notified: Channels, tmp_path: Path
+) -> None:
+    publish(production, "2.5.0", tmp_path)
+    settings = production.folder / ".deploy/notify.env"
+    # On a server, the channels are configured there; the workflow only passes the run's link.
+    settings.write_text(f"DEPLOY_SLACK_WEBHOOK_URL={notified.webhook}/slack\n", encoding="utf-8")
+    try:
+        bearer, path = a_workspace(production, "deploy-margaret@acme.dev")
+        with paced(production, path, bearer) as load:
+            notified.take()
+            deployed_ = remote_deploy(production, server, "2.5.0", "5eed5ee")
+        figures("deploy over SSH", production, load)
+    finally:
+        settings.unlink()
+    assert deployed_.returncode == 0, deployed_.stderr
+    assert len(load.outcomes) > 50
+    assert load.failures() == [], gateway_trouble(production)
+    assert running_tags(production) == dict.fromkeys(RELEASED, "2.5.0")
+    assert (record(production, "current")["tag"], record(production, "current")["commit"]) == (
+        "2.5.0",
+        "5eed5ee",
+    )
+    posts, mails = notified.take()
+    assert [path for path, _ in posts] == ["/slack"]
+    assert mails == []
+    assert posts[0][1]["text"].startswith("acme-ai-hub deploy 2.5.0: ok")
+    assert posts[0][1]["text"].endswith(f"Run: {RUN_URL}")
+
+
+def test_the_deploy_workflow_refuses_a_server_whose_host_key_it_does_not_know(
+    production: Production, server: SshServer, tmp_path: Path
+) -> None:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "other")], check=True)
+    other = (tmp_path / "other.pub").read_text(encoding="utf-8").split()
+    before, lines = running_tags(production), audit(production)
+    refused = remote_deploy(
+        production, server, "2.0.0", known_hosts=f"[127.0.0.1]:{server.port} {other[0]} {other[1]}"
+    )
+    assert refused.returncode == 255
+    assert "Host key verification failed" in refused.stderr
+    assert running_tags(production) == before
+    assert audit(production) == lines

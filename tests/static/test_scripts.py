@@ -9,7 +9,12 @@ import pytest
 from tests.project import Render
 from tests.tools import tool
 
-OPERATIONS = ("scripts/generate-secrets.sh", "scripts/deploy.sh", "scripts/rollback.sh")
+OPERATIONS = (
+    "scripts/generate-secrets.sh",
+    "scripts/deploy.sh",
+    "scripts/rollback.sh",
+    "scripts/remote-deploy.sh",
+)
 
 
 @pytest.mark.parametrize("combination", ["defaults", "services:auth-only"])

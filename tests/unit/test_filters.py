@@ -8,7 +8,9 @@ import pytest
 
 from extensions.filters import (
     email_error,
+    github_repository_error,
     hostname_error,
+    image_registry_error,
     js_string,
     range_error,
     service_selection_error,
@@ -149,3 +151,39 @@ def test_validators_refuse_inside_copier(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         render_fixture("filters", "filters.py", answers)
+
+
+@pytest.mark.parametrize("repository", ["acme/ai-hub", "Acme-Labs/ai.hub", "a/b", f"{'a' * 39}/{'b' * 100}"])
+def test_github_repository_accepts_owner_and_name(repository: str) -> None:
+    assert github_repository_error(repository) == ""
+
+
+@pytest.mark.parametrize(
+    "repository",
+    [
+        "ai-hub",
+        "acme/",
+        "/hub",
+        "-acme/hub",
+        "acme-/hub",
+        "acme--x/hub",
+        "acme/a b",
+        "acme/..",
+        f"{'a' * 40}/hub",
+    ],
+)
+def test_github_repository_refuses_what_github_would(repository: str) -> None:
+    assert github_repository_error(repository).startswith('The GitHub repository must be "owner/name"')
+
+
+@pytest.mark.parametrize("registry", ["ghcr.io/acme", "docker.io/acme-labs", "ghcr.io/a.b_c"])
+def test_image_registry_accepts_ghcr_and_docker_hub(registry: str) -> None:
+    assert image_registry_error(registry) == ""
+
+
+@pytest.mark.parametrize(
+    "registry",
+    ["quay.io/acme", "ghcr.io", "ghcr.io/", "ghcr.io/Acme", "ghcr.io/acme/hub", "ghcr.io/-acme", "acme"],
+)
+def test_image_registry_refuses_what_ci_could_not_push_to(registry: str) -> None:
+    assert image_registry_error(registry).startswith('The image registry must be "ghcr.io/<owner>"')

@@ -48,11 +48,19 @@ export async function buildService<Options extends { logger: Logger }>(
 
 /**
  * PostgreSQL and Redis for integration tests, from TEST_DATABASE_URL and TEST_REDIS_URL; undefined
- * when they are not set, so those suites skip (and say so) instead of failing.
+ * when they are not set, so those suites skip (and say so) instead of failing. Where they must run
+ * (INTEGRATION_TESTS=required, as in CI), a missing one is an error instead.
  */
 export function integrationEnv(): { DATABASE_URL: string; REDIS_URL: string } | undefined {
-  const { TEST_DATABASE_URL, TEST_REDIS_URL } = process.env;
-  if (TEST_DATABASE_URL === undefined || TEST_REDIS_URL === undefined) return undefined;
+  const { TEST_DATABASE_URL, TEST_REDIS_URL, INTEGRATION_TESTS } = process.env;
+  if (TEST_DATABASE_URL === undefined || TEST_REDIS_URL === undefined) {
+    if (INTEGRATION_TESTS === 'required') {
+      throw new Error(
+        'INTEGRATION_TESTS=required, but TEST_DATABASE_URL or TEST_REDIS_URL is not set',
+      );
+    }
+    return undefined;
+  }
   return { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL };
 }
 
