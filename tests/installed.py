@@ -44,10 +44,10 @@ class InstalledProject:
         return result
 
 
-def production_env(folder: Path, port: int) -> dict[str, str]:
-    """What a production process of auth-service needs, its signing key file (made in `folder`
-    once) included."""
-    key = folder / "jwt-test-key.pem"
+def production_env(project: Path, port: int) -> dict[str, str]:
+    """What a production process of auth-service needs, its signing key file included: made once,
+    beside the project, never in it (its tree stays as rendered, for the hooks that scan it)."""
+    key = project.with_name(f"{project.name}.jwt-test-key.pem")
     if not key.exists():
         subprocess.run(
             [

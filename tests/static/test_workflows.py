@@ -85,10 +85,11 @@ def test_ci_checks_then_builds_scans_and_pushes_every_image(rendered: Render, co
         "npm run typecheck",
         "npm run build",
         "npm run db:migrate",
-        "npm test",
+        "npm run test:coverage",
+        'node scripts/coverage-summary.mjs >>"$GITHUB_STEP_SUMMARY"',
     ]
     scripts = load_json(project / "package.json")["scripts"]
-    assert {"format:check", "lint", "typecheck", "build", "db:migrate", "test"} <= set(scripts)
+    assert {"format:check", "lint", "typecheck", "build", "db:migrate", "test:coverage"} <= set(scripts)
     # The API tests run against the same PostgreSQL and Redis images as production, never skipped.
     compose = load_yaml(project / "docker-compose.prod.yml")["services"]
     assert {name: service["image"] for name, service in check["services"].items()} == {

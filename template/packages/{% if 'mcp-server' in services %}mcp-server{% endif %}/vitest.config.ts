@@ -7,5 +7,12 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    // `npm run test:coverage` (CI): how much of the sources the tests run, failing below the floors.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**'],
+      reporter: ['text-summary', 'json-summary'],
+      thresholds: { lines: 70, branches: 30 },
+    },
   },
 });

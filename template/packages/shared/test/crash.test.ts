@@ -40,7 +40,8 @@ describe('exitOnCrash', () => {
     expect(line.message).toBe(message);
     expect(line.err.message).toBe('boom');
     expect(line.err.stack).toContain('Error: boom');
-  });
+    // Longer than the child may take (above): starting Node with tsx is slow on a busy machine.
+  }, 30_000);
 });
 
 describe('LOG_DIR', () => {
