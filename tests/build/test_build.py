@@ -6,6 +6,7 @@ import json
 import re
 import signal
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -93,6 +94,27 @@ def test_built_service_serves_logs_json_and_stops_gracefully_on_sigterm(
     assert access[0]["service"] == "auth-service"
     assert access[0]["environment"] == "production"
     assert [line["message"] for line in lines][-2:] == ["shutting down", "stopped"]
+
+
+@pytest.mark.xdist_group("defaults")
+@pytest.mark.parametrize("service", ["auth-service", "core-service"])
+def test_built_service_stops_at_once_on_sigterm_while_redis_is_down(built: Install, service: str) -> None:
+    project = built("defaults")
+    port = free_port()
+    # Nothing listens on the Redis port: the client keeps reconnecting, QUIT could never be sent.
+    env = {**production_env(project.path, port), "REDIS_URL": f"redis://127.0.0.1:{free_port()}"}
+    process = start_service(project, service, **env)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health/live", process)
+    finally:
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert time.monotonic() - started < 5
+    messages = [json.loads(line)["message"] for line in stdout.splitlines()]
+    assert messages[-2:] == ["shutting down", "stopped"]
+    assert not any("still open" in message for message in messages)
 
 
 @pytest.mark.parametrize("combination", build_params())

@@ -27,3 +27,23 @@ export function createRedis(url: string, logger: Logger): Redis {
 export const redisReady = (redis: Redis) => async (): Promise<void> => {
   await redis.ping();
 };
+
+/**
+ * Closes the client, resolving once its connection has ended: QUIT when Redis answers, else the
+ * connection is dropped. QUIT rejects while Redis is down, and a shutdown must not fail, or wait,
+ * for a server that is not there.
+ */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  const ended = new Promise<void>((resolve) => {
+    redis.once('end', () => {
+      resolve();
+    });
+  });
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+  await ended;
+}

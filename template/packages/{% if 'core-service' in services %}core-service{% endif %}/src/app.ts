@@ -1,4 +1,5 @@
 import {
+  closeRedis,
   createJwtVerifier,
   createPool,
   createRedis,
@@ -27,7 +28,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, logger }) 
   const db = createPool(config, logger, 'core-service');
   const redis = createRedis(config.REDIS_URL, logger);
   fastify.addHook('onClose', async () => {
-    await Promise.all([db.end(), redis.quit()]);
+    await Promise.all([db.end(), closeRedis(redis)]);
   });
 
   await fastify.register(healthRoutes, {

@@ -95,6 +95,16 @@ describe.skipIf(env === undefined)('core-service API', () => {
       },
     );
 
+    it.each(['bearer', 'BEARER'])('takes the scheme in any case (%s)', async (scheme) => {
+      const response = await server.inject({
+        method: 'POST',
+        url: '/api/core/workspaces',
+        headers: { authorization: `${scheme} ${await tokenFor(crypto.randomUUID())}` },
+        payload: { name: 'Any case' },
+      });
+      expect(response.statusCode).toBe(201);
+    });
+
     it('answers 401 without a token', async () => {
       const response = await server.inject({
         method: 'POST',

@@ -10,7 +10,8 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+// The scheme is case-insensitive (RFC 9110, section 11.1): `bearer` and `BEARER` are `Bearer`.
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 
 const unauthorized = (description: string) =>
   new HttpError(401, description, {
