@@ -29,21 +29,18 @@ export const redisReady = (redis: Redis) => async (): Promise<void> => {
 };
 
 /**
- * Closes the client, resolving once its connection has ended: QUIT when Redis answers, else the
- * connection is dropped. QUIT rejects while Redis is down, and a shutdown must not fail, or wait,
- * for a server that is not there.
+ * Closes the client: QUIT when Redis is connected, else the connection attempts stop at once.
+ * QUIT cannot be sent while Redis is down, and a shutdown must not fail, or wait, for a server
+ * that is not there.
  */
 export async function closeRedis(redis: Redis): Promise<void> {
-  if (redis.status === 'end') return;
-  const ended = new Promise<void>((resolve) => {
-    redis.once('end', () => {
-      resolve();
-    });
-  });
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
+  if (redis.status === 'ready') {
+    try {
+      await redis.quit();
+      return;
+    } catch {
+      // The connection broke meanwhile: drop it as below.
+    }
   }
-  await ended;
+  redis.disconnect();
 }

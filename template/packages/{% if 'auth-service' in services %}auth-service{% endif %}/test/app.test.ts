@@ -113,6 +113,17 @@ describe.skipIf(env === undefined)('auth-service API', () => {
       expect((await post('/api/auth/register', { email: 42, password: [] })).statusCode).toBe(400);
     });
 
+    it('refuses a password that is not a string, where it was once coerced to one', async () => {
+      const response = await post('/api/auth/register', {
+        email: newEmail(),
+        password: 123456789012,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ fields: { field: string }[] }>().fields).toEqual([
+        { field: 'password', message: 'must be string' },
+      ]);
+    });
+
     it('answers 413 to an oversized body', async () => {
       const response = await post('/api/auth/register', {
         email: newEmail(),

@@ -105,6 +105,23 @@ describe.skipIf(env === undefined)('core-service API', () => {
       expect(response.statusCode).toBe(201);
     });
 
+    it.each([
+      [{ name: 42 }, 'name', 'must be string'],
+      [{ name: true }, 'name', 'must be string'],
+      [{ name: ['x'] }, 'name', 'must be string'],
+      [{ name: null }, 'name', 'must be string'],
+      [{ name: 'ok', color: 'red' }, 'color', 'is not a known field'],
+    ])(
+      'answers 400 to a body that is not what the schema says: %j',
+      async (payload, field, message) => {
+        const call = await as(crypto.randomUUID());
+        const response = await call('POST', '/workspaces', payload);
+        expect(response.statusCode).toBe(400);
+        const { fields } = response.json<{ fields: { field: string; message: string }[] }>();
+        expect(fields).toContainEqual({ field, message });
+      },
+    );
+
     it('answers 401 without a token', async () => {
       const response = await server.inject({
         method: 'POST',

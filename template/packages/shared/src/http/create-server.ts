@@ -1,6 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { STATUS_CODES } from 'node:http';
 
+import { AjvCompiler, type Options as AjvOptions } from '@fastify/ajv-compiler';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 
 import type { ErrorBody } from '../api-types.js';
@@ -15,11 +16,38 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** Which field each schema violation is about, for forms to show next to the field. */
 function validationFields(error: FastifyError) {
   return (error.validation ?? []).map((issue) => {
-    const missing = (issue.params as { missingProperty?: string }).missingProperty;
+    const { missingProperty, additionalProperty } = issue.params as {
+      missingProperty?: string;
+      additionalProperty?: string;
+    };
     const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    return { field: missing ?? path, message: issue.message ?? 'is invalid' };
+    const named = missingProperty ?? additionalProperty;
+    return {
+      field: named === undefined ? path : [path, named].filter(Boolean).join('.'),
+      message:
+        additionalProperty === undefined ? (issue.message ?? 'is invalid') : 'is not a known field',
+    };
   });
 }
+
+// Report every invalid field at once, so a form can mark them all. Bodies are bounded by
+// bodyLimit and the schemas' maxLength, which keeps exhaustive validation cheap.
+const AJV_OPTIONS: AjvOptions = { allErrors: true };
+const validatorsFor = AjvCompiler();
+
+/**
+ * Fastify's validators, but bodies are taken as sent: JSON has types, so `42` is no name and
+ * `true` no password (Fastify would coerce both to strings), and an unknown field is refused, not
+ * dropped, as the schemas' `additionalProperties: false` says. Query strings, path parameters and
+ * headers are text, so they keep the coercion (`?limit=2` is a number).
+ */
+const strictBodies: typeof validatorsFor = (externalSchemas) => {
+  const lenient = validatorsFor(externalSchemas, { customOptions: AJV_OPTIONS });
+  const strict = validatorsFor(externalSchemas, {
+    customOptions: { ...AJV_OPTIONS, coerceTypes: false, removeAdditional: false },
+  });
+  return (route) => (route.httpPart === 'body' ? strict : lenient)(route);
+};
 
 export interface ServerOptions {
   logger: Logger;
@@ -50,9 +78,7 @@ export function createServer({
     // Fastify's own request lines are replaced by the single access line written below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
-    // Report every invalid field at once, so a form can mark them all. Bodies are bounded by
-    // bodyLimit and the schemas' maxLength, which keeps exhaustive validation cheap.
-    ajv: { customOptions: { allErrors: true } },
+    schemaController: { compilersFactory: { buildValidator: strictBodies } },
     genReqId: (request) => acceptRequestId(request.headers[REQUEST_ID_HEADER]),
   });
 
