@@ -30,18 +30,22 @@ describe('exitOnCrash', () => {
       'uncaught exception',
     ],
     ['an unhandled rejection', "Promise.reject(new Error('boom'));", 'unhandled rejection'],
-  ])('logs %s with its stack, then exits non-zero', (_what, throwing, message) => {
-    const result = runNode(crashing(throwing));
-    expect(result.status).toBe(1);
-    const line = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as {
-      message: string;
-      err: { message: string; stack: string };
-    };
-    expect(line.message).toBe(message);
-    expect(line.err.message).toBe('boom');
-    expect(line.err.stack).toContain('Error: boom');
+  ])(
+    'logs %s with its stack, then exits non-zero',
+    (_what, throwing, message) => {
+      const result = runNode(crashing(throwing));
+      expect(result.status).toBe(1);
+      const line = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as {
+        message: string;
+        err: { message: string; stack: string };
+      };
+      expect(line.message).toBe(message);
+      expect(line.err.message).toBe('boom');
+      expect(line.err.stack).toContain('Error: boom');
+    },
     // Longer than the child may take (above): starting Node with tsx is slow on a busy machine.
-  }, 30_000);
+    30_000,
+  );
 });
 
 describe('LOG_DIR', () => {
