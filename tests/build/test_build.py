@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.client import fetch
 from tests.installed import Install, InstalledProject, build_params, production_env
 from tests.project import workspace_dirs
 from tests.servers import free_port, wait_for
@@ -106,6 +107,18 @@ def test_built_service_stops_at_once_on_sigterm_while_redis_is_down(built: Insta
     process = start_service(project, service, **env)
     try:
         wait_for(f"http://127.0.0.1:{port}/health/live", process)
+        if service == "auth-service":
+            # A sign-in needs the throttle's counters: a JSON 503 to retry, not a 500.
+            credentials = {"email": "ada@acme.dev", "password": "a long enough passphrase"}
+            answer = fetch(
+                f"http://127.0.0.1:{port}/api/auth/login",
+                method="POST",
+                body=json.dumps(credentials).encode(),
+                headers={"content-type": "application/json"},
+            )
+            assert answer.status == 503, answer.body
+            assert answer.header("retry-after") == "5"
+            assert json.loads(answer.body)["statusCode"] == 503
     finally:
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)

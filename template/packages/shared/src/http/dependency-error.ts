@@ -18,11 +18,13 @@ const UNREACHABLE_CODES = new Set([
   '53300',
 ]);
 
-// node-pg's pool and client say so in their messages only; ioredis names its error class.
+// node-pg's pool and client say so in their messages only; ioredis names its error class, or,
+// with no offline queue (createRedis), refuses a command while disconnected with this message.
 const UNREACHABLE_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Connection terminated',
   'Connection is closed',
+  "Stream isn't writeable",
 ];
 
 export function isDependencyUnavailable(error: unknown): boolean {

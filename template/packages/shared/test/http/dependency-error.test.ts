@@ -17,6 +17,8 @@ describe('isDependencyUnavailable', () => {
       true,
     );
     expect(isDependencyUnavailable(new Error('Connection is closed.'))).toBe(true);
+    const offline = "Stream isn't writeable and enableOfflineQueue options is false";
+    expect(isDependencyUnavailable(new Error(offline))).toBe(true);
   });
 
   it('looks through causes and aggregate errors', () => {
