@@ -9,8 +9,8 @@
 # there) and DEPLOY_PORT (default 22). The key and the server's host key come from ~/.ssh, or as
 # text in DEPLOY_SSH_KEY and DEPLOY_KNOWN_HOSTS (the workflow's secrets), written to a private
 # folder that is removed afterwards. The host key is always checked: an unknown server is refused.
-# DEPLOY_RUN_URL, when set, goes along for the notifications. The exit status is deploy.sh's
-# (255: SSH itself failed).
+# DEPLOY_RUN_URL (for the notifications) and DEPLOY_DIGESTS (the images to pull, by digest) go
+# along when set. The exit status is deploy.sh's (255: SSH itself failed).
 set -euo pipefail
 
 for name in DEPLOY_HOST DEPLOY_USER DEPLOY_PATH; do
@@ -35,7 +35,8 @@ if [[ -n ${DEPLOY_KNOWN_HOSTS:-} ]]; then
 fi
 
 # One command line for the server's shell, each part quoted for it.
-remote="cd $(printf %q "$DEPLOY_PATH") && DEPLOY_RUN_URL=$(printf %q "${DEPLOY_RUN_URL:-}") scripts/deploy.sh"
+remote="cd $(printf %q "$DEPLOY_PATH") && DEPLOY_RUN_URL=$(printf %q "${DEPLOY_RUN_URL:-}")"
+remote+=" DEPLOY_DIGESTS=$(printf %q "${DEPLOY_DIGESTS:-}") scripts/deploy.sh"
 for argument in "$@"; do
   remote+=" $(printf %q "$argument")"
 done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import signal
 import subprocess
@@ -56,6 +57,17 @@ def test_every_workspace_passes_its_tests_above_its_coverage_floor(
     assert table[0] == "| package | lines | branches | functions | statements |"
     assert [row.split(" | ")[0].removeprefix("| ") for row in table[2:]] == workspaces
     assert all(re.fullmatch(r"\|( [^|]+ \|)( \d+(\.\d+)? % \|){4}", row) for row in table[2:]), table
+    # The README's badge: the line coverage of every workspace together, rounded down.
+    badge = json.loads(project.run("node", "scripts/coverage-summary.mjs", "--badge").stdout)
+    totals = [
+        json.loads((project.path / "packages" / name / "coverage/coverage-summary.json").read_text())["total"]
+        for name in workspaces
+    ]
+    covered, lines = (sum(total["lines"][key] for total in totals) for key in ("covered", "total"))
+    assert badge["schemaVersion"] == 1
+    assert badge["label"] == "coverage"
+    assert badge["message"] == f"{math.floor(covered * 1000 / lines) / 10:g}%"  # as JavaScript prints it
+    assert badge["color"] in {"brightgreen", "green", "yellow", "red"}
 
 
 def start_service(project: InstalledProject, service: str, **env: str) -> subprocess.Popen[str]:

@@ -50,6 +50,30 @@ class Production:
     deploy_seconds: float
     # Service name -> the image tag the stack runs.
     images: dict[str, str]
+    # The server's age identity, which scripts/secrets.sh decrypts with (outside the project).
+    identity: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of the server's operator: the engine's Docker, and the identity."""
+        return {**self.engine.env, "SECRETS_IDENTITY": str(self.identity)}
+
+    @property
+    def unlocked(self) -> Path:
+        """Where scripts/secrets.sh unlocks the secrets for the containers (its default)."""
+        return Path("/run") / recorded_answers(self.folder)["project_slug"] / "secrets"
+
+    def secrets(self, *arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """scripts/secrets.sh as the operator runs it on the server, with `env` added."""
+        return subprocess.run(
+            ["scripts/secrets.sh", *arguments],
+            cwd=self.folder,
+            env=self.env | env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
 
     def compose(
         self, *arguments: str, check: bool = True, timeout: float = 600
@@ -126,11 +150,12 @@ def deployed(
         built.pushed = True
     shutil.copytree(built.project, folder, ignore=shutil.ignore_patterns("node_modules", "dist", ".git"))
     script = adapt(first_deploy_commands(folder / "docs/operations.md"))
+    identity = folder.parent / "identity" / "secrets.key"
     started = time.monotonic()
     ran = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=folder,
-        env=engine.env,
+        env={**engine.env, "SECRETS_IDENTITY": str(identity)},
         capture_output=True,
         text=True,
         timeout=900,
@@ -140,7 +165,14 @@ def deployed(
     https, http = engine.forward(443), engine.forward(80)
     context = ssl.create_default_context(cafile=folder / "tls/fullchain.pem")
     stack = Production(
-        engine, folder, f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}", context, seconds, built.tags
+        engine,
+        folder,
+        f"https://127.0.0.1:{https}",
+        f"http://127.0.0.1:{http}",
+        context,
+        seconds,
+        built.tags,
+        identity,
     )
     try:
         if ran.returncode != 0:
@@ -150,6 +182,7 @@ def deployed(
         yield stack
     finally:
         stack.compose("down", "-v", "--timeout", "20", check=False)
+        shutil.rmtree(stack.unlocked.parent, ignore_errors=True)
 
 
 def healthy_services(production: Production) -> dict[str, str]:

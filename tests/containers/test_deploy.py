@@ -21,7 +21,16 @@ import pytest
 from tests.channels import Channels, channels
 from tests.client import Load
 from tests.containers.images import BuildImages
-from tests.containers.stack import BACKENDS, DEPLOYS, Production, a_workspace, deployed, paced
+from tests.containers.stack import (
+    BACKENDS,
+    DEPLOYS,
+    PASSWORD,
+    Production,
+    a_workspace,
+    deployed,
+    healthy_services,
+    paced,
+)
 from tests.engine import DOCKER_SETTINGS, Engine
 from tests.servers import SshServer, sshd
 
@@ -40,9 +49,13 @@ def production(
         yield stack
 
 
-def publish(production: Production, tag: str, folder: Path, change: dict[str, str] | None = None) -> None:
+def publish(
+    production: Production, tag: str, folder: Path, change: dict[str, str] | None = None
+) -> dict[str, str]:
     """A release `tag` in the registry: every image of the stack with a label on top, and for the
-    services `change` names, that Dockerfile text as well."""
+    services `change` names, that Dockerfile text as well. Returns each image's digest as the
+    registry gives it (`sha256:...`)."""
+    digests = {}
     for service, image in production.images.items():
         context = folder / f"{tag}-{service}"
         context.mkdir(parents=True)
@@ -54,6 +67,9 @@ def publish(production: Production, tag: str, folder: Path, change: dict[str, st
         target = f"{image.rsplit(':', 1)[0]}:{tag}"
         production.engine.docker("build", "-t", target, context)
         production.engine.docker("push", target)
+        pushed = production.engine.docker("image", "inspect", "--format", "{{index .RepoDigests 0}}", target)
+        digests[service] = pushed.stdout.strip().rsplit("@", 1)[1]
+    return digests
 
 
 RUN_URL = "https://github.com/acme/acme-ai-hub/actions/runs/1"
@@ -309,7 +325,11 @@ def server(production: Production, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def remote_deploy(
-    production: Production, server: SshServer, *arguments: str, known_hosts: str | None = None
+    production: Production,
+    server: SshServer,
+    *arguments: str,
+    known_hosts: str | None = None,
+    digests: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """scripts/remote-deploy.sh as deploy.yml runs it: from a checkout, with the environment's
     variables and secrets, and nothing of this machine's SSH or Docker settings."""
@@ -324,6 +344,8 @@ def remote_deploy(
         "DEPLOY_SSH_KEY": server.key,
         "DEPLOY_KNOWN_HOSTS": known_hosts or server.known_hosts,
         "DEPLOY_RUN_URL": RUN_URL,
+        # What deploy.yml reads from the registry: the server pulls exactly these.
+        "DEPLOY_DIGESTS": " ".join(f"{service}={digest}" for service, digest in (digests or {}).items()),
     }
     return subprocess.run(
         ["scripts/remote-deploy.sh", *arguments],
@@ -336,10 +358,18 @@ def remote_deploy(
     )
 
 
-def test_the_deploy_workflow_deploys_over_ssh_without_a_failed_request(
+def test_the_deploy_workflow_deploys_by_digest_over_ssh_without_a_failed_request(
     production: Production, server: SshServer, notified: Channels, tmp_path: Path
 ) -> None:
-    publish(production, "2.5.0", tmp_path)
+    scanned = publish(production, "2.5.0", tmp_path / "scanned")
+    # The tag moved after CI read the digests (here and in the registry): to a core-service that
+    # never gets healthy. The digests still name what CI built.
+    publish(
+        production,
+        "2.5.0",
+        tmp_path / "moved",
+        {"core-service": 'CMD ["node", "-e", "setInterval(() => {}, 1000)"]'},
+    )
     settings = production.folder / ".deploy/notify.env"
     # On a server, the channels are configured there; the workflow only passes the run's link.
     settings.write_text(f"DEPLOY_SLACK_WEBHOOK_URL={notified.webhook}/slack\n", encoding="utf-8")
@@ -347,7 +377,7 @@ def test_the_deploy_workflow_deploys_over_ssh_without_a_failed_request(
         bearer, path = a_workspace(production, "deploy-margaret@acme.dev")
         with paced(production, path, bearer) as load:
             notified.take()
-            deployed_ = remote_deploy(production, server, "2.5.0", "5eed5ee")
+            deployed_ = remote_deploy(production, server, "2.5.0", "5eed5ee", digests=scanned)
         figures("deploy over SSH", production, load)
     finally:
         settings.unlink()
@@ -355,10 +385,11 @@ def test_the_deploy_workflow_deploys_over_ssh_without_a_failed_request(
     assert len(load.outcomes) > 50
     assert load.failures() == [], gateway_trouble(production)
     assert running_tags(production) == dict.fromkeys(RELEASED, "2.5.0")
-    assert (record(production, "current")["tag"], record(production, "current")["commit"]) == (
-        "2.5.0",
-        "5eed5ee",
-    )
+    current = record(production, "current")
+    assert (current["tag"], current["commit"]) == ("2.5.0", "5eed5ee")
+    for service in RELEASED:
+        assert current[f"digest.{service}"].endswith(f"@{scanned[service]}"), service
+    assert healthy_services(production)["core-service"] == "healthy"
     posts, mails = notified.take()
     assert [path for path, _ in posts] == ["/slack"]
     assert mails == []
@@ -379,3 +410,57 @@ def test_the_deploy_workflow_refuses_a_server_whose_host_key_it_does_not_know(
     assert "Host key verification failed" in refused.stderr
     assert running_tags(production) == before
     assert audit(production) == lines
+
+
+def test_rotated_secrets_apply_without_a_failed_request(production: Production) -> None:
+    def show(name: str) -> str:
+        return production.secrets("show", name).stdout.strip()
+
+    def rotate(name: str) -> None:
+        rotated = production.secrets("rotate", name, DEPLOY_DRAIN_SECONDS="15")
+        assert rotated.returncode == 0, rotated.stderr
+        assert f"rotated {name}" in rotated.stderr
+        figures(f"rotate {name}", production)
+
+    bearer, path = a_workspace(production, "rotate-ada@acme.dev")
+    app_password, redis_users = show("postgres_app_password"), show("redis_users")
+    before = {service: production.container(service) for service in BACKENDS}
+    # The services' database password and Redis's, while requests that use both keep coming.
+    with paced(production, path, bearer) as load:
+        rotate("postgres_app_password")
+        rotate("redis_users")
+    assert len(load.outcomes) > 50
+    assert load.failures() == [], gateway_trouble(production)
+    assert show("postgres_app_password") != app_password
+    assert show("database_url").startswith(f"postgres://acme_ai_hub_app:{show('postgres_app_password')}@")
+    assert all(production.container(service) != before[service] for service in BACKENDS)
+    # The old passwords open nothing any more; the new ones do.
+    old = production.exec(
+        "postgres",
+        "sh",
+        "-c",
+        f"PGPASSWORD={app_password} psql -h 127.0.0.1 -U acme_ai_hub_app -d acme_ai_hub -c 'select 1'",
+        check=False,
+    )
+    assert old.returncode != 0
+    assert "password authentication failed" in old.stderr, old.stderr
+
+    def redis_ping(users: str) -> str:
+        password = users.split(">", 1)[1].split(maxsplit=1)[0]
+        ping = production.exec("redis", "redis-cli", "--no-auth-warning", "-a", password, "ping", check=False)
+        return (ping.stdout + ping.stderr).strip()
+
+    assert "WRONGPASS" in redis_ping(redis_users)
+    assert redis_ping(show("redis_users")) == "PONG"
+    assert production.request("GET", path, authorization=bearer).status == 200
+
+    # A new signing key: a token signed with the old one is refused, a new sign-in works.
+    rotate("jwt_private_key")
+    assert production.request("GET", path, authorization=bearer).status == 401
+    signed_in = production.request(
+        "POST", "/api/auth/login", {"email": "rotate-ada@acme.dev", "password": PASSWORD}
+    )
+    assert signed_in.status == 200, signed_in.body
+    fresh = json.loads(signed_in.body)["accessToken"]
+    assert production.request("GET", path, authorization=f"Bearer {fresh}").status == 200
+    assert audit(production)[-1].split()[1:5] == ["restart", "2.5.0", "from=2.5.0", "ok"]

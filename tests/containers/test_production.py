@@ -131,7 +131,7 @@ def test_the_spa_its_assets_and_the_gateways_own_answers(production: Production)
 
 
 def test_every_container_runs_as_the_compose_file_says(production: Production) -> None:
-    secrets = {path.read_text(encoding="utf-8").strip() for path in (production.folder / "secrets").iterdir()}
+    secrets = {path.read_text(encoding="utf-8").strip() for path in production.unlocked.iterdir()}
     for service in RUNNING:
         container = production.inspect(service)
         host = container["HostConfig"]
@@ -167,6 +167,44 @@ def test_every_container_runs_as_the_compose_file_says(production: Production) -
         probe = production.exec("gateway", "curl", "-sS", "-m", "3", f"telnet://{name}:{port}", check=False)
         assert probe.returncode != 0, f"the gateway reaches {name}"
         assert "resolv" in probe.stderr.lower(), probe.stderr
+
+
+def test_secrets_are_ciphertext_at_rest_and_each_file_is_its_readers_alone(production: Production) -> None:
+    unlocked = {path.name: path for path in production.unlocked.iterdir()}
+    values = {name: path.read_text(encoding="utf-8").strip() for name, path in unlocked.items()}
+    # At rest, in the project folder (what a copy or a backup of it holds), no value appears.
+    for path in production.folder.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes()
+            assert not [name for name, value in values.items() if value.encode() in text], path
+    assert {path.name for path in (production.folder / "secrets").iterdir()} == {
+        *(f"{name}.age" for name in unlocked),
+        "recipients.txt",
+    }
+    # Decrypted with the server's identity, outside the folder: what the containers read.
+    assert production.secrets("show", "database_url").stdout.strip() == values["database_url"]
+    assert stat.S_IMODE(production.unlocked.stat().st_mode) == 0o700
+    # Each file belongs to the one container user that reads it, mode 600 (the certificate, which
+    # is not secret, is readable by all).
+    for service, name, owner in (
+        ("core-service", "database_url", "1000 600"),
+        ("auth-service", "jwt_private_key", "1000 600"),
+        ("postgres", "postgres_tls_key", "999 600"),
+        ("postgres", "postgres_password", "999 600"),
+        ("redis", "redis_users", "999 600"),
+        ("core-service", "postgres_tls_crt", "0 644"),
+    ):
+        assert production.exec(service, "stat", "-c", "%u %a", f"/run/secrets/{name}").stdout.strip() == owner
+        assert production.exec(service, "cat", f"/run/secrets/{name}").stdout.strip() == values[name]
+    for service, name, other in (
+        ("postgres", "postgres_password", "1000"),
+        ("core-service", "database_url", "999"),
+    ):
+        refused = production.compose(
+            "exec", "-T", "--user", other, service, "cat", f"/run/secrets/{name}", check=False
+        )
+        assert refused.returncode != 0
+        assert "Permission denied" in refused.stderr, refused.stderr
 
 
 def test_the_deploy_hook_installs_a_new_pair_and_the_gateway_serves_it(

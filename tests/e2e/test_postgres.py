@@ -1,5 +1,5 @@
 """PostgreSQL 15 started with the rendered postgresql.conf and pg_hba.conf, the rendered roles
-script run against it as the image would, and the secrets scripts/generate-secrets.sh makes: the
+script run against it as the image would, and the secrets scripts/secrets.sh makes and unlocks: the
 tuned values read back, TLS and SCRAM enforced, migrations acting as the owner role, and the
 services' role able to write rows but not change the schema."""
 
@@ -34,7 +34,7 @@ class Server:
         return (self.secrets / name).read_text(encoding="utf-8").strip()
 
     def url(self, name: str) -> str:
-        """A URL of generate-secrets.sh, pointed at this server (the names in its certificate
+        """A URL of scripts/secrets.sh, pointed at this server (the names in its certificate
         include localhost) and at the certificate's path here."""
         return (
             self.secret(name)
@@ -51,17 +51,22 @@ def server(installed: Install) -> Iterator[Server]:
         # The server's files, owned by the `postgres` user as in the image.
         shutil.copytree(project.path / "infra/postgres", folder / "conf")
         (folder / "scripts").mkdir()
-        shutil.copy(project.path / "scripts/generate-secrets.sh", folder / "scripts")
-        subprocess.run([folder / "scripts/generate-secrets.sh"], check=True, capture_output=True)
-        secrets, port = folder / "secrets", free_port()
-        shutil.copy(secrets / "postgres_tls_key", folder / "server.key")
+        shutil.copy(project.path / "scripts/secrets.sh", folder / "scripts")
+        # Made and unlocked as on the server; the files then go to this machine's `postgres` user.
+        secrets, port = folder / "unlocked", free_port()
+        (folder / ".env").write_text(f"SECRETS_RUNTIME_DIR={secrets}\n", encoding="utf-8")
+        identity = {**os.environ, "SECRETS_IDENTITY": str(folder / "identity.key")}
+        for step in ("generate", "unlock"):
+            subprocess.run(
+                [folder / "scripts/secrets.sh", step], env=identity, check=True, capture_output=True
+            )
         substitute(
             folder / "conf/postgresql.conf",
             {
                 "listen_addresses = '*'": "listen_addresses = '127.0.0.1'",
                 "port = 5432": f"port = {port}",
                 "/run/secrets/postgres_tls_crt": secrets / "postgres_tls_crt",
-                "/var/run/postgresql/server.key": folder / "server.key",
+                "/run/secrets/postgres_tls_key": secrets / "postgres_tls_key",
                 "/etc/postgresql/pg_hba.conf": folder / "conf/pg_hba.conf",
             },
         )
@@ -70,7 +75,6 @@ def server(installed: Install) -> Iterator[Server]:
         shutil.chown(folder, "postgres", "postgres")
         for path in folder.rglob("*"):
             shutil.chown(path, "postgres", "postgres")
-        (folder / "server.key").chmod(0o600)
         subprocess.run(
             as_postgres(
                 PG_BIN / "initdb", "-D", folder / "data", "-U", DATABASE, "--auth=scram-sha-256",

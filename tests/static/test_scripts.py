@@ -10,7 +10,7 @@ from tests.project import Render
 from tests.tools import tool
 
 OPERATIONS = (
-    "scripts/generate-secrets.sh",
+    "scripts/secrets.sh",
     "scripts/deploy.sh",
     "scripts/rollback.sh",
     "scripts/remote-deploy.sh",

@@ -88,6 +88,7 @@ def test_ci_checks_then_builds_scans_and_pushes_every_image(rendered: Render, co
         "npm run db:migrate",
         "npm run test:coverage",
         'node scripts/coverage-summary.mjs >>"$GITHUB_STEP_SUMMARY"',
+        'echo "badge=$(node scripts/coverage-summary.mjs --badge)" >>"$GITHUB_OUTPUT"',
     ]
     scripts = load_json(project / "package.json")["scripts"]
     assert {"format:check", "lint", "typecheck", "build", "db:migrate", "test:coverage"} <= set(scripts)
@@ -143,9 +144,18 @@ def test_deploy_runs_the_projects_deploy_script_over_ssh(rendered: Render) -> No
     [job] = deploy["jobs"].values()
     assert job["environment"] == "${{ inputs.environment }}"
     assert job["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
-    assert runs(job) == ['scripts/remote-deploy.sh "$RELEASE" "$RELEASE"']
+    resolve, remote = runs(job)
+    assert remote == 'scripts/remote-deploy.sh "$RELEASE" "$RELEASE"'
     assert os.access(project / "scripts/remote-deploy.sh", os.X_OK)
-    [step] = [step for step in job["steps"] if "run" in step]
+    # The server pulls by digest: each image's, read from the registry the answers name.
+    answers = recorded_answers(project)
+    assert "for service in auth-service core-service mcp-server frontend; do" in resolve
+    assert f'"{answers["image_registry"]}/acme-ai-hub-$service:$RELEASE"' in resolve
+    assert "docker buildx imagetools inspect --format '{{.Manifest.Digest}}'" in resolve
+    [login] = uses(job, "docker/login-action")
+    assert login["with"]["registry"] == answers["image_registry"].split("/")[0]
+    [digests, step] = [step for step in job["steps"] if "run" in step]
+    assert step["env"]["DEPLOY_DIGESTS"] == f"${{{{ steps.{digests['id']}.outputs.digests }}}}"
     assert set(step["env"]) >= {
         "DEPLOY_HOST",
         "DEPLOY_USER",
@@ -172,4 +182,31 @@ def test_readme_badges_point_at_the_projects_repository(rendered: Render) -> Non
     for workflow in ("ci.yml", "deploy.yml"):
         badge = f"https://github.com/{repository}/actions/workflows/{workflow}/badge.svg"
         assert badge in readme
+    coverage = f"https://raw.githubusercontent.com/{repository}/badges/coverage.json"
+    assert f"https://img.shields.io/endpoint?url={coverage}" in readme
     assert "smart-ai-hub-template" not in readme.lower()
+
+
+def test_the_coverage_badge_is_published_by_a_job_that_runs_no_project_code(rendered: Render) -> None:
+    ci = load_yaml(rendered("defaults") / ".github/workflows/ci.yml")
+    check, badge = ci["jobs"]["check"], ci["jobs"]["coverage-badge"]
+    [made] = [step for step in check["steps"] if step.get("id") == "badge"]
+    assert made["run"] == 'echo "badge=$(node scripts/coverage-summary.mjs --badge)" >>"$GITHUB_OUTPUT"'
+    assert check["outputs"] == {"badge": "${{ steps.badge.outputs.badge }}"}
+    # The one job that may write: on main only, after the tests, with no checkout and no action.
+    assert badge["needs"] == "check"
+    assert badge["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert badge["permissions"] == {"contents": "write"}
+    assert all("uses" not in step for step in badge["steps"])
+    [publish] = badge["steps"]
+    assert publish["env"]["BADGE"] == "${{ needs.check.outputs.badge }}"
+    assert "printf '%s\\n' \"$BADGE\" >coverage.json" in publish["run"]
+    assert (
+        publish["run"]
+        .rstrip()
+        .endswith('git push -q --force "https://x-access-token:$TOKEN@github.com/$REPOSITORY.git" badges')
+    )
+    # No other job may write.
+    for name, job in ci["jobs"].items():
+        if name != "coverage-badge":
+            assert "write" not in str(job.get("permissions", {}).get("contents", "read")), name
