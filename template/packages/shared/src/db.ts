@@ -1,6 +1,7 @@
 import pg from 'pg';
 
 import type { Logger } from './logger.js';
+import { outsideRequests } from './request-context.js';
 
 export interface DatabaseConfig {
   DATABASE_URL: string;
@@ -26,10 +27,13 @@ export function createPool(
     application_name: applicationName,
   });
   // An idle client losing its connection emits 'error' on the pool; unheard, it would crash the
-  // process. The pool replaces the client on next use.
-  pool.on('error', (error) => {
-    logger.error('idle database connection failed', { err: error });
-  });
+  // process. The pool replaces the client on next use. No request caused it.
+  pool.on(
+    'error',
+    outsideRequests((error: Error) => {
+      logger.error('idle database connection failed', { err: error });
+    }),
+  );
   return pool;
 }
 

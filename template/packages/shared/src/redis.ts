@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 
 import type { Logger } from './logger.js';
+import { outsideRequests } from './request-context.js';
 
 /**
  * A Redis client that reconnects with capped backoff and fails commands at once while
@@ -13,11 +14,14 @@ export function createRedis(url: string, logger: Logger): Redis {
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 5_000),
   });
   let reported = false;
-  redis.on('error', (error: Error) => {
-    // Reconnection attempts repeat the same error: log the first until the link is back.
-    if (!reported) logger.error('redis connection failed', { err: error });
-    reported = true;
-  });
+  redis.on(
+    'error',
+    outsideRequests((error: Error) => {
+      // Reconnection attempts repeat the same error: log the first until the link is back.
+      if (!reported) logger.error('redis connection failed', { err: error });
+      reported = true;
+    }),
+  );
   redis.on('ready', () => {
     reported = false;
   });

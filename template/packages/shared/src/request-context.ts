@@ -20,6 +20,19 @@ export function currentContext(): RequestContext | undefined {
   return storage.getStore();
 }
 
+/**
+ * `handler`, run outside any request's context wherever it is called from. For events of shared
+ * resources (a pool, a Redis client): they fire inside whichever request's async chain touched
+ * the resource last, and must not be logged with that request's id.
+ */
+export function outsideRequests<A extends unknown[]>(handler: (...args: A) => void) {
+  return (...args: A): void => {
+    storage.exit(() => {
+      handler(...args);
+    });
+  };
+}
+
 // Ids from outside are only trusted when short and made of safe characters: they end up in logs,
 // headers and other services' requests.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

@@ -102,6 +102,27 @@ describe.skipIf(env === undefined)('auth-service API', () => {
       expect(fields).toEqual(expect.arrayContaining(['email', 'password']));
     });
 
+    it('accepts an address with non-ASCII letters (RFC 6531) and refuses malformed ones', async () => {
+      const email = `jörg.müller+${crypto.randomUUID()}@bücher.example`;
+      const created = await register(email);
+      expect(created.statusCode).toBe(201);
+      expect((await login(email)).statusCode).toBe(200);
+      for (const bad of [
+        'a b@example.org',
+        'jörg@',
+        '@example.org',
+        'x@example',
+        'x@-a.org',
+        'nul\u0000@example.org',
+      ]) {
+        const refused = await register(bad);
+        expect(refused.statusCode, bad).toBe(400);
+        expect(refused.json<{ fields: { field: string }[] }>().fields).toEqual([
+          expect.objectContaining({ field: 'email' }),
+        ]);
+      }
+    });
+
     it('answers 400 to malformed JSON and to a wrong type, never 500', async () => {
       const malformed = await server.inject({
         method: 'POST',

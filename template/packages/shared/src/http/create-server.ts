@@ -8,6 +8,7 @@ import type { ErrorBody } from '../api-types.js';
 import { HttpError } from '../http-error.js';
 import type { Logger } from '../logger.js';
 import { acceptRequestId, runWithContext } from '../request-context.js';
+import { trackRouteMethods } from './allowed-methods.js';
 import { isDependencyUnavailable } from './dependency-error.js';
 import { fastifyLoggerFor } from './fastify-logger.js';
 
@@ -82,6 +83,7 @@ export function createServer({
     genReqId: (request) => acceptRequestId(request.headers[REQUEST_ID_HEADER]),
   });
 
+  const allowedMethods = trackRouteMethods(app);
   app.decorateRequest('contextScope');
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
@@ -108,14 +110,27 @@ export function createServer({
     done();
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
+  app.setNotFoundHandler((request, reply) => {
+    const [path = '/'] = request.url.split('?', 1);
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send({
+          statusCode: 405,
+          error: 'Method Not Allowed',
+          message: `${request.method} is not allowed on ${path}; it answers ${allowed.join(', ')}`,
+          requestId: request.id,
+        } satisfies ErrorBody);
+    }
+    return reply.code(404).send({
       statusCode: 404,
       error: 'Not Found',
       message: `Route ${request.method} ${request.url} not found`,
       requestId: request.id,
-    }),
-  );
+    } satisfies ErrorBody);
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     const clientError = status >= 400 && status < 500;

@@ -119,6 +119,30 @@ describe('createServer', () => {
     expect(response.json()).toMatchObject({ statusCode: 404, requestId: 'req-404' });
   });
 
+  it('answers a known path asked with another method with a JSON 405 and Allow', async () => {
+    const { app } = setup();
+    app.get('/items/:id', () => ({ ok: true }));
+    app.delete('/items/:id', () => ({ ok: true }));
+    const response = await app.inject({
+      method: 'PUT',
+      url: '/items/42?x=1',
+      headers: { 'x-request-id': 'req-405' },
+    });
+    expect(response.statusCode).toBe(405);
+    // GET brings HEAD along (Fastify answers HEAD for every GET route).
+    expect(response.headers.allow).toBe('DELETE, GET, HEAD');
+    expect(response.json()).toEqual({
+      statusCode: 405,
+      error: 'Method Not Allowed',
+      message: 'PUT is not allowed on /items/42; it answers DELETE, GET, HEAD',
+      requestId: 'req-405',
+    });
+    // Another path, or one segment more, is still unknown.
+    const deeper = await app.inject({ method: 'PUT', url: '/items/42/more' });
+    expect(deeper.statusCode).toBe(404);
+    expect(deeper.headers.allow).toBeUndefined();
+  });
+
   it('hides the cause of a 500 from the client but logs it', async () => {
     const { app, lines } = setup();
     const response = await app.inject({ url: '/boom' });

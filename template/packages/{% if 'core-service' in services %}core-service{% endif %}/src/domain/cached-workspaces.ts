@@ -18,13 +18,16 @@ const revive = (workspace: Workspace): Workspace => ({
 /**
  * Read-through cache in front of the repository. A write drops the item and bumps the owner's
  * list version, so every cached page of that owner is stale at once without a key scan. Redis
- * being down only costs speed: reads fall back to PostgreSQL.
+ * being down only costs speed: reads fall back to PostgreSQL, and the invalidations Redis missed
+ * are replayed first thing once it is back, so no entry outlives a later write.
  */
 export function cachedWorkspaces(
   repository: WorkspaceRepository,
   redis: Redis,
   ttlSeconds: number,
   logger: Logger,
+  // Invalidations remembered while Redis is down, at most: it bounds the memory they take.
+  pendingLimit = 10_000,
 ) {
   const readThrough = async <T>(key: string | undefined, load: () => Promise<T>): Promise<T> => {
     try {
@@ -42,14 +45,60 @@ export function cachedWorkspaces(
     return value;
   };
 
+  // What Redis missed while it was down, replayed first thing on its return; past `pendingLimit`
+  // invalidations, every entry is dropped instead.
+  const nothingMissed = () => ({ owners: new Set<string>(), items: new Set<string>(), all: false });
+  let missed = nothingMissed();
+
+  const send = (owners: Iterable<string>, items: Iterable<string>) => {
+    const pipeline = redis.multi();
+    for (const ownerId of owners) pipeline.incr(versionKey(ownerId));
+    for (const id of items) pipeline.del(itemKey(id));
+    return pipeline.exec();
+  };
+
   const invalidate = async (ownerId: string, id?: string): Promise<void> => {
-    const pipeline = redis.multi().incr(versionKey(ownerId));
-    if (id !== undefined) pipeline.del(itemKey(id));
-    // A failed invalidation would serve stale data for up to the TTL: say so loudly.
-    await pipeline.exec().catch((error: unknown) => {
-      logger.error('cache invalidation failed', { err: error });
+    await send([ownerId], id === undefined ? [] : [id]).catch((error: unknown) => {
+      logger.error('cache invalidation failed; replayed once Redis is back', { err: error });
+      if (missed.all) return;
+      missed.owners.add(ownerId);
+      if (id !== undefined) missed.items.add(id);
+      if (missed.owners.size + missed.items.size > pendingLimit)
+        missed = { ...nothingMissed(), all: true };
     });
   };
+
+  // One script, so that it runs whole before any later read on the connection: it walks every
+  // key of this cache once (as long as KEYS would take), which a rare overflow can afford.
+  const dropEveryEntry = () =>
+    redis.eval(
+      `local cursor = '0'
+       repeat
+         local found = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
+         cursor = found[1]
+         for _, key in ipairs(found[2]) do redis.call('UNLINK', key) end
+       until cursor == '0'`,
+      0,
+      'core:workspace*',
+    );
+
+  // Sent on the 'ready' event, before any read of this process reaches the connection. Each
+  // process replays what it missed; until then, another process may still read an entry it wrote
+  // over.
+  redis.on('ready', () => {
+    const { owners, items, all } = missed;
+    missed = nothingMissed();
+    const replay = all
+      ? dropEveryEntry()
+      : owners.size + items.size > 0
+        ? send(owners, items)
+        : null;
+    replay?.catch((error: unknown) => {
+      logger.error('cache invalidation replay failed; entries may be stale until they expire', {
+        err: error,
+      });
+    });
+  });
 
   const listVersion = async (ownerId: string): Promise<string | undefined> => {
     try {

@@ -39,7 +39,16 @@ export function AuthForm({ api, onSignedIn }: AuthFormProps) {
       <h2>{title}</h2>
       <label>
         Email
-        <input name="email" type="email" autoComplete="email" required />
+        {/* Not type="email": browsers refuse non-ASCII letters before the @, which the API takes. */}
+        <input
+          name="email"
+          type="text"
+          inputMode="email"
+          autoComplete="email"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+        />
       </label>
       <label>
         Password
