@@ -178,6 +178,27 @@ def test_bad_requests_get_a_4xx_json_error_never_a_5xx(stack: Stack) -> None:
         assert "stack" not in json.dumps(reply.body)
 
 
+def test_a_known_path_asked_with_another_method_gets_405_naming_the_allowed_ones(stack: Stack) -> None:
+    for url, allowed in (
+        (f"{stack.core}/api/core/workspaces", "GET, HEAD, POST"),
+        (
+            f"{stack.core}/api/core/workspaces/00000000-0000-0000-0000-000000000000",
+            "DELETE, GET, HEAD, PATCH",
+        ),
+        (f"{stack.auth}/api/auth/login", "POST"),
+    ):
+        reply = call("PUT", url, {})
+        assert (reply.status, reply.headers.get("allow")) == (405, allowed), url
+        assert reply.body["error"] == "Method Not Allowed"
+        assert reply.body["requestId"] == reply.headers["x-request-id"]
+
+
+def test_an_address_with_non_ascii_letters_signs_up_and_in(stack: Stack) -> None:
+    tokens = sign_in(stack, "jörg.müller@bücher.example")
+    me = call("GET", f"{stack.auth}/api/auth/me", authorization=f"Bearer {tokens['accessToken']}")
+    assert (me.status, me.body["email"]) == (200, "jörg.müller@bücher.example")
+
+
 def test_an_oversized_body_gets_413(stack: Stack) -> None:
     # curl, because the service answers before the body is through, which urllib reports as a
     # broken pipe instead of reading the answer.
