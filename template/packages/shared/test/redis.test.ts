@@ -9,12 +9,16 @@ describe('closeRedis', () => {
   it.each(['connecting', 'reconnecting'])(
     'stops at once while Redis is down, where QUIT would reject (%s)',
     async (state) => {
-      const { logger } = captureLogs();
+      const { logger, lines } = captureLogs();
       // Nothing listens on port 1: every connection attempt is refused.
       const redis = createRedis('redis://127.0.0.1:1', logger);
       if (state === 'reconnecting')
         await new Promise((resolve) => redis.once('reconnecting', resolve));
-      await closeRedis(redis);
+      await closeRedis(redis, logger);
+      expect(lines.at(-1)).toMatchObject({
+        level: 'warn',
+        message: 'redis unreachable at shutdown; its connection dropped',
+      });
       let attempts = 0;
       redis.on('reconnecting', () => (attempts += 1));
       // Longer than the first retries' backoff (200 ms, then 400 ms): none comes.

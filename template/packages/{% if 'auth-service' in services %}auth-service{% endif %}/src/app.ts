@@ -31,7 +31,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, logger }) 
   const db = createPool(config, logger, 'auth-service');
   const redis = createRedis(config.REDIS_URL, logger);
   fastify.addHook('onClose', async () => {
-    await Promise.all([db.end(), closeRedis(redis)]);
+    await Promise.all([db.end(), closeRedis(redis, logger)]);
   });
 
   // Hashed once now rather than on the first unknown-email sign-in, which would otherwise take

@@ -28,7 +28,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, logger }) 
   const db = createPool(config, logger, 'core-service');
   const redis = createRedis(config.REDIS_URL, logger);
   fastify.addHook('onClose', async () => {
-    await Promise.all([db.end(), closeRedis(redis)]);
+    await Promise.all([db.end(), closeRedis(redis, logger)]);
   });
 
   await fastify.register(healthRoutes, {
