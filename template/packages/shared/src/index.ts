@@ -12,5 +12,6 @@ export * from './http/create-server.js';
 export * from './http/error-response.js';
 export * from './http/fastify-logger.js';
 export * from './http/health.js';
+export * from './http/openapi.js';
 export * from './http/propagation.js';
 export * from './http/start-service.js';

@@ -6,6 +6,7 @@ import {
   healthRoutes,
   postgresReady,
   redisReady,
+  registerOpenapi,
   type Logger,
 } from '#shared';
 import type { FastifyPluginAsync } from 'fastify';
@@ -45,22 +46,30 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, logger }) 
   await fastify.register(healthRoutes, {
     checks: { postgres: postgresReady(db), redis: redisReady(redis) },
   });
-  await fastify.register(jwksRoutes, { keys: [key.publicJwk] });
-  await fastify.register(authRoutes, {
-    prefix: '/api/auth',
-    users: userRepository(db),
-    refreshTokens: refreshTokenStore(redis, config.REFRESH_TOKEN_TTL_SECONDS),
-    throttle: loginThrottle(redis, {
-      perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-      perIp: config.LOGIN_MAX_FAILURES_PER_IP,
-      windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
-    }),
-    issueAccessToken: accessTokenIssuer(key, {
-      ...tokenSettings,
-      ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-    }),
-    verify: createJwtVerifier(createLocalJWKSet({ keys: [key.publicJwk] }), tokenSettings),
-    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  // Registered before the routes it documents, in the same scope, so it sees them all.
+  await fastify.register(async (api) => {
+    await registerOpenapi(api, {
+      path: '/api/auth/openapi.json',
+      title: 'auth-service',
+      version: '0.1.0',
+    });
+    await api.register(jwksRoutes, { keys: [key.publicJwk] });
+    await api.register(authRoutes, {
+      prefix: '/api/auth',
+      users: userRepository(db),
+      refreshTokens: refreshTokenStore(redis, config.REFRESH_TOKEN_TTL_SECONDS),
+      throttle: loginThrottle(redis, {
+        perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        perIp: config.LOGIN_MAX_FAILURES_PER_IP,
+        windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+      }),
+      issueAccessToken: accessTokenIssuer(key, {
+        ...tokenSettings,
+        ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      }),
+      verify: createJwtVerifier(createLocalJWKSet({ keys: [key.publicJwk] }), tokenSettings),
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    });
   });
 };
 

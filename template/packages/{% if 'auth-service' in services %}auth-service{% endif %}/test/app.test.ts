@@ -74,6 +74,29 @@ describe.skipIf(env === undefined)('auth-service API', () => {
     });
   });
 
+  describe('GET /api/auth/openapi.json', () => {
+    it('documents every route of the API and the JWKS', async () => {
+      const document = (await server.inject({ url: '/api/auth/openapi.json' })).json<{
+        openapi: string;
+        paths: Record<string, Record<string, { security?: unknown }>>;
+      }>();
+      expect(document.openapi).toMatch(/^3\./);
+      expect(
+        Object.entries(document.paths).map(([path, item]) => `${Object.keys(item).join()} ${path}`),
+      ).toEqual(
+        expect.arrayContaining([
+          'get /.well-known/jwks.json',
+          'post /api/auth/register',
+          'post /api/auth/login',
+          'post /api/auth/refresh',
+          'post /api/auth/logout',
+          'get /api/auth/me',
+        ]),
+      );
+      expect(document.paths['/api/auth/me']?.get?.security).toEqual([{ bearer: [] }]);
+    });
+  });
+
   describe('POST /api/auth/register', () => {
     it('creates an account without echoing the password or its hash', async () => {
       const email = newEmail();

@@ -6,6 +6,7 @@ import {
   healthRoutes,
   postgresReady,
   redisReady,
+  registerOpenapi,
   remoteKeys,
   type Logger,
 } from '#shared';
@@ -14,7 +15,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config.js';
 import { cachedWorkspaces } from './domain/cached-workspaces.js';
 import { workspaceRepository } from './domain/workspaces.js';
-import { registerOpenapi } from './plugins/openapi.js';
 import workspaceRoutes from './routes/workspaces.js';
 import { workspace } from './schemas/workspaces.js';
 
@@ -37,7 +37,11 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, logger }) 
   fastify.addSchema(workspace);
   // Registered before the routes it documents, in the same scope, so it sees them all.
   await fastify.register(async (api) => {
-    await registerOpenapi(api, '/api/core/openapi.json', '0.1.0');
+    await registerOpenapi(api, {
+      path: '/api/core/openapi.json',
+      title: 'core-service',
+      version: '0.1.0',
+    });
     await api.register(workspaceRoutes, {
       prefix: '/api/core',
       workspaces: cachedWorkspaces(
