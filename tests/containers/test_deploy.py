@@ -424,7 +424,14 @@ def test_rotated_secrets_apply_without_a_failed_request(production: Production) 
 
     bearer, path = a_workspace(production, "rotate-ada@acme.dev")
     app_password, redis_users = show("postgres_app_password"), show("redis_users")
-    before = {service: production.container(service) for service in BACKENDS}
+
+    def containers() -> dict[str, str]:
+        return {service: production.container(service) for service in RELEASED}
+
+    def replaced(since: dict[str, str]) -> set[str]:
+        return {service for service, container in containers().items() if container != since[service]}
+
+    before = containers()
     # The services' database password and Redis's, while requests that use both keep coming.
     with paced(production, path, bearer) as load:
         rotate("postgres_app_password")
@@ -433,7 +440,8 @@ def test_rotated_secrets_apply_without_a_failed_request(production: Production) 
     assert load.failures() == [], gateway_trouble(production)
     assert show("postgres_app_password") != app_password
     assert show("database_url").startswith(f"postgres://acme_ai_hub_app:{show('postgres_app_password')}@")
-    assert all(production.container(service) != before[service] for service in BACKENDS)
+    # Only the services that read them were replaced.
+    assert replaced(before) == {"auth-service", "core-service"}
     # The old passwords open nothing any more; the new ones do.
     old = production.exec(
         "postgres",
@@ -454,8 +462,11 @@ def test_rotated_secrets_apply_without_a_failed_request(production: Production) 
     assert redis_ping(show("redis_users")) == "PONG"
     assert production.request("GET", path, authorization=bearer).status == 200
 
-    # A new signing key: a token signed with the old one is refused, a new sign-in works.
+    # A new signing key: a token signed with the old one is refused, a new sign-in works. Every
+    # service that verifies tokens is replaced too: each had cached the old public key.
+    before = containers()
     rotate("jwt_private_key")
+    assert replaced(before) == {"auth-service", "core-service", "mcp-server"}
     assert production.request("GET", path, authorization=bearer).status == 401
     signed_in = production.request(
         "POST", "/api/auth/login", {"email": "rotate-ada@acme.dev", "password": PASSWORD}
