@@ -6,6 +6,7 @@ validator's rendered text as the error), or "" when the answer is valid.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import unicodedata
@@ -121,10 +122,41 @@ def pool_budget_error(pool_max: int, instances: int, max_connections: int, servi
     )
 
 
+# Letters that Unicode does not decompose into an ASCII letter and marks, as they are usually
+# written in ASCII (NFKD alone would drop them: "Ærø" would give "r").
+TRANSLITERATIONS = str.maketrans(
+    {"Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe", "ß": "ss", "Đ": "D", "đ": "d",
+     "Ð": "D", "ð": "d", "Ł": "L", "ł": "l", "Þ": "TH", "þ": "th", "\u0131": "i"}
+)  # fmt: skip
+
+
 def slugify(value: str) -> str:
     """A package-safe name: ASCII lowercase letters and digits, words joined by single dashes."""
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    decomposed = unicodedata.normalize("NFKD", value.translate(TRANSLITERATIONS))
+    ascii_text = decomposed.encode("ascii", "ignore").decode()
     return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
+
+
+# What each service gives the platform, for the default description.
+OFFERINGS = {
+    "auth-service": "authentication",
+    "core-service": "a core API",
+    "mcp-server": "an MCP server for AI agents",
+    "frontend": "a web frontend",
+}
+
+
+def hub_description(services: list[str]) -> str:
+    """The default one-line description, naming only the services chosen."""
+    parts = [OFFERINGS[name] for name in OFFERINGS if name in services]
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"An AI hub with {listed}." if parts else "An AI hub."
+
+
+def json_value(value: object) -> str:
+    """`value` as JSON the way npm writes package.json: non-ASCII and `<`, `>`, `&` as themselves
+    (Jinja's `tojson` escapes those for HTML)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def js_string(value: str) -> str:
@@ -146,6 +178,8 @@ class FiltersExtension(Extension):
         environment.filters["image_registry_error"] = image_registry_error
         environment.filters["js_string"] = js_string
         environment.filters["slugify"] = slugify
+        environment.filters["hub_description"] = hub_description
+        environment.filters["json_value"] = json_value
         environment.filters["pool_budget_error"] = pool_budget_error
         environment.filters["range_error"] = range_error
         # Which services hold database pools (and ship migrations in their images).

@@ -10,8 +10,10 @@ from extensions.filters import (
     email_error,
     github_repository_error,
     hostname_error,
+    hub_description,
     image_registry_error,
     js_string,
+    json_value,
     range_error,
     service_selection_error,
     slugify,
@@ -111,10 +113,31 @@ def test_service_selection(services: list[str], error: str) -> None:
         ("Smart AI Hub", "smart-ai-hub"),
         ("Café  Ünïcode!", "cafe-unicode"),
         ("  --Agents 2 Go--  ", "agents-2-go"),
+        ("Ærø Ünïcode Hub", "aero-unicode-hub"),
+        ("Łódź Straße Œuvre Þing", "lodz-strasse-oeuvre-thing"),
     ],
 )
 def test_slugify(name: str, slug: str) -> None:
     assert slugify(name) == slug
+
+
+@pytest.mark.parametrize(
+    ("services", "description"),
+    [
+        (
+            ["auth-service", "core-service", "mcp-server", "frontend"],
+            "An AI hub with authentication, a core API, an MCP server for AI agents and a web frontend.",
+        ),
+        (["auth-service", "core-service"], "An AI hub with authentication and a core API."),
+        (["auth-service"], "An AI hub with authentication."),
+    ],
+)
+def test_the_default_description_names_the_services_chosen(services: list[str], description: str) -> None:
+    assert hub_description(services) == description
+
+
+def test_json_value_writes_what_npm_writes() -> None:
+    assert json_value('Ada "Countess" <ada@acme.dev> & Æ') == '"Ada \\"Countess\\" <ada@acme.dev> & Æ"'
 
 
 @pytest.mark.parametrize(
