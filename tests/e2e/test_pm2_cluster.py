@@ -11,7 +11,6 @@ idempotent request on another), and the queue it leaves is taken by the others."
 from __future__ import annotations
 
 import os
-import re
 import signal
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.client import Load, fetch
+from tests.dockerfiles import runtime_environment
 from tests.installed import Install, production_env
 from tests.pm2 import pm2_runtime, workers
 from tests.servers import free_port
@@ -28,16 +28,9 @@ pytestmark = pytest.mark.xdist_group("defaults")
 RESET = ("ConnectionResetError", "RemoteDisconnected", "BrokenPipeError")
 
 
-def image_environment(dockerfile: Path) -> dict[str, str]:
-    """The runtime stage's ENV, as the container's processes get it."""
-    runtime = dockerfile.read_text(encoding="utf-8").rsplit("FROM base AS runtime", 1)[1]
-    [line] = re.findall(r"^ENV (.+)$", runtime, flags=re.MULTILINE)
-    return dict(pair.split("=", 1) for pair in line.split())
-
-
 def test_a_worker_killed_under_load_leaves_no_connection_hanging(built: Install, tmp_path: Path) -> None:
     project = built("defaults")
-    environment = image_environment(project.path / "packages/core-service/Dockerfile")
+    environment = runtime_environment(project.path / "packages/core-service/Dockerfile")
     assert environment["NODE_CLUSTER_SCHED_POLICY"] == "none"
     port = free_port()
     env = {

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from extensions.catalogue import DATABASE_SERVICES, SERVICE_NAMES
+from tests.dockerfiles import parse, stages
 from tests.engine import COMPOSE_BINARY
 from tests.project import Render, recorded_answers
 from tests.tools import tool
@@ -25,40 +25,8 @@ SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY", re.IGNORE
 IMAGE_ENV = {"IMAGE_REGISTRY": "ghcr.io/acme", "IMAGE_TAG": "1.0.0"}
 
 
-@dataclass
-class Instruction:
-    keyword: str
-    arguments: str
-
-
-def parse(dockerfile: Path) -> list[Instruction]:
-    """A Dockerfile's instructions, continuation lines joined, comments and blank lines dropped."""
-    instructions: list[Instruction] = []
-    pending = ""
-    for raw in dockerfile.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not pending and (not line or line.startswith("#")):
-            continue
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        keyword, _, arguments = (pending + line).partition(" ")
-        instructions.append(Instruction(keyword.upper(), arguments.strip()))
-        pending = ""
-    return instructions
-
-
 def dockerfiles(project: Path) -> list[Path]:
     return sorted((project / "packages").glob("*/Dockerfile"))
-
-
-def stages(instructions: list[Instruction]) -> list[list[Instruction]]:
-    result: list[list[Instruction]] = []
-    for instruction in instructions:
-        if instruction.keyword == "FROM":
-            result.append([])
-        result[-1].append(instruction)
-    return result
 
 
 @pytest.mark.parametrize("combination", COMBINATIONS)
