@@ -474,4 +474,5 @@ def test_rotated_secrets_apply_without_a_failed_request(production: Production) 
     assert signed_in.status == 200, signed_in.body
     fresh = json.loads(signed_in.body)["accessToken"]
     assert production.request("GET", path, authorization=f"Bearer {fresh}").status == 200
-    assert audit(production)[-1].split()[1:5] == ["restart", "2.5.0", "from=2.5.0", "ok"]
+    release = running_tags(production)["auth-service"]
+    assert audit(production)[-1].split()[1:5] == ["restart", release, f"from={release}", "ok"]
