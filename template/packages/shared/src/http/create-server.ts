@@ -81,9 +81,24 @@ export function createServer({
     bodyLimit,
     schemaController: { compilersFactory: { buildValidator: strictBodies } },
     genReqId: (request) => acceptRequestId(request.headers[REQUEST_ID_HEADER]),
+    // A stopping worker (a deploy, a PM2 restart) serves what reaches it during the drain instead
+    // of refusing it with 503: the gateway retries only idempotent requests, so a POST refused
+    // there would fail for its client.
+    return503OnClosing: false,
   });
 
   const allowedMethods = trackRouteMethods(app);
+  // Once the drain starts, every response closes its connection: the gateway keeps idle
+  // connections to reuse, and a request it sent on one to a stopped worker would be lost.
+  let draining = false;
+  app.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.decorateRequest('contextScope');
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);

@@ -1,3 +1,6 @@
+import { EventEmitter, once } from 'node:events';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createServer, healthRoutes } from '../../src/index.js';
@@ -151,6 +154,64 @@ describe('createServer', () => {
     expect(response.body).not.toContain('at ');
     const failure = lines.find((line) => line.message === 'request failed');
     expect(JSON.stringify(failure)).toContain('stack');
+  });
+});
+
+// Raw HTTP/1.1 over one kept-alive connection, as the gateway holds them: what the server wrote on
+// it until it closed.
+async function rawConnection(port: number) {
+  const socket: Socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  const closed = once(socket, 'close').then(() => received);
+  return { socket, closed };
+}
+
+describe('createServer while it drains', () => {
+  async function listening() {
+    const { logger } = captureLogs();
+    const app = createServer({ logger });
+    // /slow answers once the test emits 'release', so the drain can start while it is in flight.
+    const gate = new EventEmitter();
+    app.get('/slow', async () => {
+      gate.emit('started');
+      await once(gate, 'release');
+      return { slow: true };
+    });
+    app.get('/echo', () => ({ ok: true }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return { app, port: (app.server.address() as AddressInfo).port, gate };
+  }
+
+  it('closes the connection of a request in flight once it is answered', async () => {
+    const { app, port, gate } = await listening();
+    const { socket, closed } = await rawConnection(port);
+    const started = once(gate, 'started');
+    socket.write('GET /slow HTTP/1.1\r\nHost: hub\r\n\r\n');
+    await started;
+    const stopped = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gate.emit('release');
+    const received = await closed;
+    await stopped;
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received.toLowerCase()).toContain('connection: close');
+  });
+
+  it('serves a request that reaches it after the drain started, instead of a 503', async () => {
+    const { app, port } = await listening();
+    const { socket, closed } = await rawConnection(port);
+    // Headers still incomplete when the drain starts: the connection is busy, not idle.
+    socket.write('GET /echo HTTP/1.1\r\nHost: hub\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopped = app.close();
+    socket.write('\r\n');
+    const received = await closed;
+    await stopped;
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received).toContain('{"ok":true}');
+    expect(received.toLowerCase()).toContain('connection: close');
   });
 });
 
