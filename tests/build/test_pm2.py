@@ -28,9 +28,9 @@ def test_cluster_runs_the_answered_worker_count_and_keeps_serving_when_one_stops
         # Bounded load from 4 clients while one worker is told to stop (as a deploy or PM2's
         # memory limit would): it drains, PM2 replaces it, and the cluster keeps serving. A
         # connection the cluster master hands over just as the worker closes can still be reset
-        # (Node's round-robin race, seen at 1 in 2000 here), or answered 503 by the draining
-        # worker: the gateway retries both on the upstream (test_gateway asserts zero failures
-        # through it), so here a handful is allowed.
+        # (Node's round-robin race, seen at 1 in 2000 here): the gateway retries it on the upstream
+        # (test_gateway asserts zero failures through it), so here a handful is allowed. A request
+        # that reaches the draining worker is served, never refused with a 503.
         live = f"http://127.0.0.1:{port}/health/live"
         load = while_a_worker_stops(
             before[0]["pid"], Load(lambda _: fetch(live, timeout=5), clients=4), seconds=4, stop_after=1
@@ -40,8 +40,7 @@ def test_cluster_runs_the_answered_worker_count_and_keeps_serving_when_one_stops
         assert len(failed) <= len(load.outcomes) // 200, (
             f"{len(failed)} of {len(load.outcomes)} failed: {failed}"
         )
-        # A reset connection, or the 503 a draining worker answers (the gateway retries both).
-        assert all(isinstance(outcome, str) or outcome == 503 for outcome in failed), failed
+        assert all(isinstance(outcome, str) for outcome in failed), failed
 
         def replaced() -> bool:
             after = workers(project, home, "auth-service")
