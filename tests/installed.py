@@ -4,8 +4,10 @@ tests/conftest.py, so the build, static, e2e and container tiers share one insta
 
 from __future__ import annotations
 
+import signal
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ import pytest
 from scripts.node_toolchain import CACHE_DIR, node_env
 from tests.matrix import BUILD_COMBINATIONS
 from tests.project import Render, recorded_answers
-from tests.servers import postgres, redis
+from tests.servers import free_port, postgres, redis, wait_for
 
 # `installed(combination)` and `built(combination)`: a render installed (and built), once a session.
 Install = Callable[[str], "InstalledProject"]
@@ -69,6 +71,43 @@ def production_env(project: Path, port: int) -> dict[str, str]:
         "JWT_AUDIENCE": "acme-ai-hub-api",
         "JWT_PRIVATE_KEY_FILE": str(key),
     }
+
+
+BACKENDS = ("auth-service", "core-service", "mcp-server")
+
+
+@contextmanager
+def running_backends(project: InstalledProject, folder: Path, **env: str) -> Iterator[dict[str, str]]:
+    """The built auth-service, core-service and mcp-server as production processes on free ports,
+    wired to each other, each logging to `folder/<service>.log`; yields their base URLs. `env`
+    overrides what they share. Each must stop by itself, with status 0, on SIGTERM."""
+    ports = {service: free_port() for service in BACKENDS}
+    shared = {
+        **project.env,
+        **production_env(project.path, 0),
+        "AUTH_JWKS_URL": f"http://127.0.0.1:{ports['auth-service']}/.well-known/jwks.json",
+        "CORE_SERVICE_URL": f"http://127.0.0.1:{ports['core-service']}",
+        **env,
+    }
+    processes = {}
+    for service, port in ports.items():
+        with (folder / f"{service}.log").open("w") as log:
+            processes[service] = subprocess.Popen(
+                ["node", f"packages/{service}/dist/server.js"],
+                cwd=project.path,
+                env={**shared, "PORT": str(port)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+    try:
+        for service, port in ports.items():
+            wait_for(f"http://127.0.0.1:{port}/health/ready", processes[service])
+        yield {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+    finally:
+        for process in processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            assert process.wait(timeout=15) == 0
 
 
 def build_params() -> list[Any]:

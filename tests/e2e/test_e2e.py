@@ -18,7 +18,7 @@ import pytest
 
 from tests.agent import PASSWORD, run_agent
 from tests.client import fetch
-from tests.installed import Install, InstalledProject, production_env
+from tests.installed import Install, InstalledProject, running_backends
 from tests.servers import free_port, wait_for, wait_until
 from tests.tls import authority, leaf
 
@@ -61,31 +61,9 @@ class Stack:
 def stack(built: Install, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     project: InstalledProject = built("defaults")
     folder = tmp_path_factory.mktemp("e2e")
-    ports = {"auth-service": free_port(), "core-service": free_port(), "mcp-server": free_port()}
-    env = production_env(project.path, 0)
-    env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{ports['auth-service']}/.well-known/jwks.json"
-    env["CORE_SERVICE_URL"] = f"http://127.0.0.1:{ports['core-service']}"
-    processes, logs = {}, {}
-    for service, port in ports.items():
-        logs[service] = folder / f"{service}.log"
-        with logs[service].open("w") as log:
-            processes[service] = subprocess.Popen(
-                ["node", f"packages/{service}/dist/server.js"],
-                cwd=project.path,
-                env={**project.env, **env, "PORT": str(port)},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-    try:
-        for service, port in ports.items():
-            wait_for(f"http://127.0.0.1:{port}/health/ready", processes[service])
-        base = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+    with running_backends(project, folder) as base:
+        logs = {service: folder / f"{service}.log" for service in base}
         yield Stack(project, base["auth-service"], base["core-service"], base["mcp-server"], logs)
-    finally:
-        for process in processes.values():
-            process.send_signal(signal.SIGTERM)
-        for process in processes.values():
-            assert process.wait(timeout=15) == 0
 
 
 def sign_in(stack: Stack, email: str) -> dict[str, str]:

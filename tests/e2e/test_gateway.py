@@ -204,6 +204,11 @@ def test_every_route_class_answers_through_tls(gateway: Gateway) -> None:
     )
     assert outcome["tools"] == ["create_workspace", "list_workspaces"]
     assert outcome["created"]["name"] == "From an agent"
+    # Each service's OpenAPI document is public through the gateway.
+    for service in ("auth", "core", "mcp"):
+        document = gateway.get(f"/api/{service}/openapi.json")
+        assert document.status == 200, service
+        assert json.loads(document.body)["info"]["title"].startswith(service), service
 
     index = gateway.get("/")
     assert index.status == 200

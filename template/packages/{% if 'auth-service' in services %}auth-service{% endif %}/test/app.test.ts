@@ -137,6 +137,8 @@ describe.skipIf(env === undefined)('auth-service API', () => {
         'x@example',
         'x@-a.org',
         'nul\u0000@example.org',
+        'zero\u200bwidth@example.org',
+        'right\u202eleft@example.org',
       ]) {
         const refused = await register(bad);
         expect(refused.statusCode, bad).toBe(400);

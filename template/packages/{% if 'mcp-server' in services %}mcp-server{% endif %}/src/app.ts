@@ -1,4 +1,4 @@
-import { createJwtVerifier, healthRoutes, remoteKeys, type Logger } from '#shared';
+import { createJwtVerifier, healthRoutes, registerOpenapi, remoteKeys, type Logger } from '#shared';
 import type { FastifyPluginAsync } from 'fastify';
 
 import type { Config } from './config.js';
@@ -21,13 +21,21 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config }) => {
       },
     },
   });
-  await fastify.register(mcpRoutes, {
-    core: coreClient(config.CORE_SERVICE_URL),
-    verify: createJwtVerifier(remoteKeys(config.AUTH_JWKS_URL), {
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    }),
-    version: '0.1.0',
+  // Registered before the routes it documents, in the same scope, so it sees them all.
+  await fastify.register(async (api) => {
+    await registerOpenapi(api, {
+      path: '/api/mcp/openapi.json',
+      title: 'mcp-server',
+      version: '0.1.0',
+    });
+    await api.register(mcpRoutes, {
+      core: coreClient(config.CORE_SERVICE_URL),
+      verify: createJwtVerifier(remoteKeys(config.AUTH_JWKS_URL), {
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+      }),
+      version: '0.1.0',
+    });
   });
 };
 

@@ -138,6 +138,64 @@ describe('POST /mcp', () => {
     await expect(connect('Bearer forged.token.value')).rejects.toThrow();
   });
 
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    server.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json, text/event-stream',
+        ...headers,
+      },
+      payload: body as object,
+    });
+
+  it('refuses a message that is not JSON-RPC with an ErrorBody naming the field', async () => {
+    for (const body of [
+      { jsonrpc: '1.0', id: 1, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 2 ** 60, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: 5 } },
+      { jsonrpc: '2.0', id: 1, method: 'tools/list', extra: true },
+      [],
+    ]) {
+      const response = await post(body);
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+      expect(response.json()).toMatchObject({
+        statusCode: 400,
+        error: 'Bad Request',
+        requestId: expect.any(String) as string,
+      });
+    }
+  });
+
+  it('refuses a client that does not take an event stream, with an ErrorBody', async () => {
+    const response = await post(
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { accept: 'application/json' },
+    );
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      fields: [expect.objectContaining({ field: 'accept' })],
+    });
+  });
+
+  it('accepts a notification with 202 and no body', async () => {
+    const response = await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    expect(response.statusCode).toBe(202);
+    expect(response.body).toBe('');
+  });
+
+  it('documents POST /mcp in its OpenAPI document', async () => {
+    const document = (await server.inject({ url: '/api/mcp/openapi.json' })).json<{
+      paths: Record<string, Record<string, { security?: unknown; responses: object }>>;
+    }>();
+    expect(Object.keys(document.paths)).toEqual(['/mcp']);
+    expect(document.paths['/mcp']?.post?.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(document.paths['/mcp']?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '202', '4XX', '5XX']),
+    );
+  });
+
   it('answers GET with 405: the server keeps no session to stream', async () => {
     const response = await server.inject({ url: '/mcp' });
     expect(response.statusCode).toBe(405);

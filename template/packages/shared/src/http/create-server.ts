@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { acceptRequestId, runWithContext } from '../request-context.js';
 import { trackRouteMethods } from './allowed-methods.js';
 import { isDependencyUnavailable } from './dependency-error.js';
+import { refuseMalformedUnicode } from './json-body.js';
 import { fastifyLoggerFor } from './fastify-logger.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -87,6 +88,7 @@ export function createServer({
     return503OnClosing: false,
   });
 
+  refuseMalformedUnicode(app);
   const allowedMethods = trackRouteMethods(app);
   // Once the drain starts, every response closes its connection: the gateway keeps idle
   // connections to reuse, and a request it sent on one to a stopped worker would be lost.
@@ -107,6 +109,25 @@ export function createServer({
       request.contextScope.runInAsyncScope(done);
     });
   });
+  // A known path asked with another method is answered here, before any body is read: a body
+  // parser would refuse the request for its content type first, and hide the 405.
+  app.addHook('onRequest', (request, reply, done) => {
+    const [path = '/'] = request.url.split('?', 1);
+    const allowed = request.is404 ? allowedMethods(path) : [];
+    if (allowed.length === 0) {
+      done();
+      return;
+    }
+    void reply
+      .code(405)
+      .header('allow', allowed.join(', '))
+      .send({
+        statusCode: 405,
+        error: 'Method Not Allowed',
+        message: `${request.method} is not allowed on ${path}; it answers ${allowed.join(', ')}`,
+        requestId: request.id,
+      } satisfies ErrorBody);
+  });
   // Body parsing runs on stream events, outside the context; re-enter it before handlers run.
   app.addHook('preValidation', (request, _reply, done) => {
     request.contextScope.runInAsyncScope(done);
@@ -126,19 +147,6 @@ export function createServer({
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const [path = '/'] = request.url.split('?', 1);
-    const allowed = allowedMethods(path);
-    if (allowed.length > 0) {
-      return reply
-        .code(405)
-        .header('allow', allowed.join(', '))
-        .send({
-          statusCode: 405,
-          error: 'Method Not Allowed',
-          message: `${request.method} is not allowed on ${path}; it answers ${allowed.join(', ')}`,
-          requestId: request.id,
-        } satisfies ErrorBody);
-    }
     return reply.code(404).send({
       statusCode: 404,
       error: 'Not Found',

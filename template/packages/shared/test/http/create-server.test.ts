@@ -108,6 +108,38 @@ describe('createServer', () => {
     expect(response.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
   });
 
+  it('refuses a body with a lone surrogate, which no UTF-8 column could store', async () => {
+    const { app } = setup();
+    app.post('/deep', () => ({ accepted: true }));
+    const post = (payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/echo',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+    for (const lone of [String.raw`{"name":"a\ud800"}`, String.raw`{"name":"x","\udc00":1}`]) {
+      const refused = await post(lone);
+      expect(refused.statusCode, lone).toBe(400);
+      expect(refused.json()).toMatchObject({
+        message: 'The body holds a lone surrogate, which is not valid Unicode',
+      });
+    }
+    // A pair is one code point (😀); an escaped backslash makes `\ud800` plain text.
+    expect((await post(String.raw`{"name":"\ud83d\ude00"}`)).json()).toEqual({ name: '😀' });
+    expect((await post(String.raw`{"name":"\\ud800"}`)).json()).toEqual({ name: '\\ud800' });
+    // Deeply nested, the walk keeps its own stack; prototype poisoning is still refused.
+    const deep = `{"name":${'['.repeat(5000)}"\\ud83d\\ude00"${']'.repeat(5000)}}`;
+    const nested = await app.inject({
+      method: 'POST',
+      url: '/deep',
+      headers: { 'content-type': 'application/json' },
+      payload: deep,
+    });
+    expect(nested.json()).toEqual({ accepted: true });
+    expect((await post('{"name":"x","__proto__":{"admin":true}}')).statusCode).toBe(400);
+  });
+
   it('answers a schema violation with a 400 that names the field', async () => {
     const { app } = setup();
     const response = await app.inject({ method: 'POST', url: '/echo', payload: { other: 1 } });
@@ -144,6 +176,14 @@ describe('createServer', () => {
     const deeper = await app.inject({ method: 'PUT', url: '/items/42/more' });
     expect(deeper.statusCode).toBe(404);
     expect(deeper.headers.allow).toBeUndefined();
+  });
+
+  it('answers 405 before it would look for a body', async () => {
+    const { app } = setup();
+    // QUERY carries a body: without a content type, it would be refused with 400, hiding the 405.
+    const response = await app.inject({ method: 'QUERY', url: '/boom' });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe('GET, HEAD');
   });
 
   it('hides the cause of a 500 from the client but logs it', async () => {

@@ -1,4 +1,4 @@
-import { HttpError, authenticate, type JwtVerifier } from '#shared';
+import { HttpError, authenticate, errorResponses, type JwtVerifier } from '#shared';
 import type { FastifyPluginCallback } from 'fastify';
 
 import { decoyHash, hashPassword, verifyPassword } from '../domain/passwords.js';
@@ -27,6 +27,10 @@ export interface AuthRoutesOptions {
 const invalidCredentials = () => new HttpError(401, 'Invalid email or password');
 // How the OpenAPI document groups them; /me also names the token it needs.
 const documented = { tags: ['auth'] } as const;
+const noContent = {
+  type: 'null',
+  description: 'Signed out: the refresh token is revoked',
+} as const;
 
 const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) => {
   const { users, refreshTokens, throttle, issueAccessToken } = options;
@@ -39,7 +43,13 @@ const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) =>
 
   app.post<{ Body: Credentials }>(
     '/register',
-    { schema: { ...documented, body: credentialsBody, response: { 201: userResponse } } },
+    {
+      schema: {
+        ...documented,
+        body: credentialsBody,
+        response: { 201: userResponse, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       const user = await users.create(
         request.body.email,
@@ -53,7 +63,13 @@ const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) =>
 
   app.post<{ Body: Credentials }>(
     '/login',
-    { schema: { ...documented, body: loginBody, response: { 200: tokenResponse } } },
+    {
+      schema: {
+        ...documented,
+        body: loginBody,
+        response: { 200: tokenResponse, ...errorResponses },
+      },
+    },
     async (request) => {
       const { email, password } = request.body;
       const wait = await throttle.retryAfter(email, request.ip);
@@ -79,7 +95,13 @@ const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) =>
 
   app.post<{ Body: RefreshTokenRequest }>(
     '/refresh',
-    { schema: { ...documented, body: refreshTokenBody, response: { 200: tokenResponse } } },
+    {
+      schema: {
+        ...documented,
+        body: refreshTokenBody,
+        response: { 200: tokenResponse, ...errorResponses },
+      },
+    },
     async (request) => {
       const result = await refreshTokens.rotate(request.body.refreshToken);
       if (result.outcome === 'reused') {
@@ -92,7 +114,13 @@ const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) =>
 
   app.post<{ Body: RefreshTokenRequest }>(
     '/logout',
-    { schema: { ...documented, body: refreshTokenBody } },
+    {
+      schema: {
+        ...documented,
+        body: refreshTokenBody,
+        response: { 204: noContent, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       await refreshTokens.revoke(request.body.refreshToken);
       return reply.code(204).send();
@@ -102,8 +130,12 @@ const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) =>
   app.get(
     '/me',
     {
-      preHandler: authenticate(options.verify),
-      schema: { ...documented, security: [{ bearer: [] }], response: { 200: userResponse } },
+      onRequest: authenticate(options.verify),
+      schema: {
+        ...documented,
+        security: [{ bearer: [] }],
+        response: { 200: userResponse, ...errorResponses },
+      },
     },
     async (request) => {
       const user = await users.findById(request.user?.userId ?? '');

@@ -1,3 +1,4 @@
+import { errorResponses } from '#shared';
 import type { FastifyPluginCallback } from 'fastify';
 import type { JWK } from 'jose';
 
@@ -27,7 +28,7 @@ const jwksResponse = {
 const jwks: FastifyPluginCallback<{ keys: JWK[] }> = (app, { keys }, done) => {
   app.get(
     '/.well-known/jwks.json',
-    { schema: { response: { 200: jwksResponse } } },
+    { schema: { response: { 200: jwksResponse, ...errorResponses } } },
     (_request, reply) => reply.header('cache-control', 'public, max-age=300').send({ keys }),
   );
   done();

@@ -1,4 +1,4 @@
-import { HttpError, authenticate, errorResponseSchema, type JwtVerifier } from '#shared';
+import { HttpError, authenticate, errorResponses, type JwtVerifier } from '#shared';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 
 import type { Workspaces } from '../domain/cached-workspaces.js';
@@ -21,11 +21,7 @@ export interface WorkspaceRoutesOptions {
   verify: JwtVerifier;
 }
 
-const errors = {
-  400: errorResponseSchema,
-  401: errorResponseSchema,
-  404: errorResponseSchema,
-} as const;
+const deleted = { type: 'null', description: 'The workspace is deleted' } as const;
 const documented = { tags: ['workspaces'], security: [{ bearer: [] }] } as const;
 
 // Another user's workspace is answered exactly like a missing one: its existence is not revealed.
@@ -42,11 +38,17 @@ const routes: FastifyPluginCallback<WorkspaceRoutesOptions> = (
   { workspaces, verify },
   done,
 ) => {
-  app.addHook('preHandler', authenticate(verify));
+  app.addHook('onRequest', authenticate(verify));
 
   app.post<{ Body: CreateBody }>(
     '/workspaces',
-    { schema: { ...documented, body: createBody, response: { 201: workspaceRef, ...errors } } },
+    {
+      schema: {
+        ...documented,
+        body: createBody,
+        response: { 201: workspaceRef, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       const { name, description = '' } = request.body;
       return reply.code(201).send(await workspaces.create(ownerOf(request), name, description));
@@ -56,20 +58,22 @@ const routes: FastifyPluginCallback<WorkspaceRoutesOptions> = (
   app.get<{ Querystring: ListQuery }>(
     '/workspaces',
     {
-      schema: { ...documented, querystring: listQuery, response: { 200: pageResponse, ...errors } },
+      schema: {
+        ...documented,
+        querystring: listQuery,
+        response: { 200: pageResponse, ...errorResponses },
+      },
     },
     async (request) => {
       const { limit, cursor } = request.query;
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
-      if (cursor !== undefined && after === undefined)
-        throw new HttpError(400, 'The cursor is not valid');
       return workspaces.list(ownerOf(request), limit, cursor, after);
     },
   );
 
   app.get<{ Params: ById }>(
     '/workspaces/:id',
-    { schema: { ...documented, params: byId, response: { 200: workspaceRef, ...errors } } },
+    { schema: { ...documented, params: byId, response: { 200: workspaceRef, ...errorResponses } } },
     async (request) =>
       (await workspaces.get(ownerOf(request), request.params.id)) ?? Promise.reject(notFound()),
   );
@@ -81,7 +85,7 @@ const routes: FastifyPluginCallback<WorkspaceRoutesOptions> = (
         ...documented,
         params: byId,
         body: updateBody,
-        response: { 200: workspaceRef, ...errors },
+        response: { 200: workspaceRef, ...errorResponses },
       },
     },
     async (request) =>
@@ -91,7 +95,7 @@ const routes: FastifyPluginCallback<WorkspaceRoutesOptions> = (
 
   app.delete<{ Params: ById }>(
     '/workspaces/:id',
-    { schema: { ...documented, params: byId, response: errors } },
+    { schema: { ...documented, params: byId, response: { 204: deleted, ...errorResponses } } },
     async (request, reply) => {
       if (!(await workspaces.remove(ownerOf(request), request.params.id))) throw notFound();
       return reply.code(204).send();

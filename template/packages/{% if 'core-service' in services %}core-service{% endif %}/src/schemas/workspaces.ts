@@ -42,12 +42,20 @@ export const updateBody = {
   properties: { name, description },
 } as const;
 
+// Microseconds since 1970 (at most 16 digits, before the year 2287: always a valid timestamp),
+// then the row's id; domain/workspaces.ts writes and reads it.
+const CURSOR_PATTERN = '^[0-9]{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
 export const listQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-    cursor: { type: 'string', maxLength: 200 },
+    cursor: {
+      type: 'string',
+      description: "The previous page's nextCursor",
+      pattern: CURSOR_PATTERN,
+    },
   },
 } as const;
 

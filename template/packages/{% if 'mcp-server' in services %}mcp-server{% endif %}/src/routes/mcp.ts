@@ -1,9 +1,10 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { HttpError, authenticate, type JwtVerifier } from '#shared';
+import { authenticate, errorResponses, type JwtVerifier } from '#shared';
 import type { FastifyPluginCallback } from 'fastify';
 
 import type { CoreClient } from '../domain/core-client.js';
 import { buildMcpServer } from '../domain/tools.js';
+import { mcpAnswers, mcpBody, mcpHeaders } from '../schemas/jsonrpc.js';
 
 export interface McpRoutesOptions {
   core: CoreClient;
@@ -14,10 +15,18 @@ export interface McpRoutesOptions {
 /**
  * Model Context Protocol over Streamable HTTP at /mcp, stateless: every POST gets a fresh server
  * and transport, so any process of the cluster can answer any request and nothing is kept between
- * requests. Callers authenticate with the same bearer token as the rest of the API.
+ * requests. Callers authenticate with the same bearer token as the rest of the API. GET (a
+ * session's stream) and DELETE (a session's end) get 405: there is no session.
  */
 const routes: FastifyPluginCallback<McpRoutesOptions> = (app, { core, verify, version }, done) => {
-  app.post('/mcp', { preHandler: authenticate(verify) }, async (request, reply) => {
+  const schema = {
+    tags: ['mcp'],
+    security: [{ bearer: [] }],
+    headers: mcpHeaders,
+    body: mcpBody,
+    response: { ...mcpAnswers, ...errorResponses },
+  };
+  app.post('/mcp', { onRequest: authenticate(verify), schema }, async (request, reply) => {
     const server = buildMcpServer(core, version);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     // The transport writes the response itself (JSON or an event stream).
@@ -30,14 +39,6 @@ const routes: FastifyPluginCallback<McpRoutesOptions> = (app, { core, verify, ve
     await transport.handleRequest(request.raw, reply.raw, request.body);
   });
 
-  // Stateless: no session to stream to (GET) or to end (DELETE).
-  const notAllowed = () => {
-    throw new HttpError(405, 'This MCP server is stateless: send JSON-RPC requests with POST', {
-      headers: { allow: 'POST' },
-    });
-  };
-  app.get('/mcp', notAllowed);
-  app.delete('/mcp', notAllowed);
   done();
 };
 
