@@ -2,14 +2,19 @@
 
     .venv/bin/python -m bench.services [seconds]
 
-Starts real PostgreSQL and Redis on loopback, auth-service and core-service from their build, and a
-bare Fastify server from the same render as the baseline, then measures with bench/load.mjs:
+Starts real PostgreSQL and Redis on loopback, auth-service and core-service from their build (each
+logging to a file, as in production), and a bare Fastify server from the same render as the
+baseline. Every server is pinned to core 0 and the load generator, wrk (Debian's package), to core
+1, so the generator never competes with what it measures. After a warm-up, rounds alternate the
+measured server and its baseline, and each figure is the median of its rounds:
 
-- login latency (p50/p95/p99) with 10 concurrent clients;
-- a failed sign-in with an unknown email against one with a wrong password (one client, p50 ratio:
-  near 1.0 means the answer time does not tell which emails have accounts);
-- requests per second of `/health/live`, and of a cached workspace read, as ratios against the bare
-  server answering the same shape in the same run.
+- requests per second of `/health/live` at 50 connections, with full logging and masking, and with
+  request logging off, as ratios against the bare server in the same rounds;
+- a cached workspace read (token verified, Redis hit) against the bare server's same shape;
+- sign-in latency (p50/p95/p99) with 10 connections;
+- a failed sign-in with an unknown email against one with a wrong password (one connection, p50
+  ratio: near 1.0 means the answer time does not tell which emails have accounts);
+- resident memory of each service, idle and after the load.
 
 Figures depend on the machine; the ratios are what compare across machines.
 """
@@ -18,13 +23,16 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,19 +66,142 @@ def wait_ready(url: str) -> None:
     raise RuntimeError(f"{url} never answered")
 
 
-def load(env: dict[str, str], url: str, concurrency: int, seconds: int, *extra: str) -> dict[str, Any]:
+ROUNDS = 3
+SERVER_CORE, LOAD_CORE = "0", "1"
+
+
+def wrk(
+    url: str, connections: int, seconds: int, *, method: str = "GET", body: str = "", token: str = ""
+) -> dict[str, Any]:
+    """One wrk run on the load core: requests per second and latency percentiles (ms)."""
     output = subprocess.run(
-        ["node", str(BENCH / "load.mjs"), url, str(concurrency), str(seconds), *extra],
-        env=env,
+        [
+            "taskset",
+            "-c",
+            LOAD_CORE,
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            str(BENCH / "report.lua"),
+            url,
+        ],
+        env={
+            **os.environ,
+            "WRK_METHOD": method,
+            "WRK_BODY": body,
+            "WRK_AUTHORIZATION": f"Bearer {token}" if token else "",
+        },
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    return json.loads(output)
+    summary = json.loads(output.strip().splitlines()[-1])
+    summary["rps"] = summary["requests"] / summary["seconds"]
+    return summary
+
+
+def alternating(
+    pairs: dict[str, tuple[str, str]], connections: int, seconds: int, **options: str
+) -> dict[str, Any]:
+    """For each named pair (measured URL, baseline URL): a warm-up, then ROUNDS rounds that run the
+    two one after the other; the median requests per second of each, and their ratio."""
+    results: dict[str, Any] = {}
+    for name, (measured, baseline) in pairs.items():
+        wrk(measured, connections, 2, **options)
+        wrk(baseline, connections, 2)
+        rounds = [
+            (wrk(measured, connections, seconds, **options), wrk(baseline, connections, seconds))
+            for _ in range(ROUNDS)
+        ]
+        rps = statistics.median(m["rps"] for m, _ in rounds)
+        base = statistics.median(b["rps"] for _, b in rounds)
+        results[name] = {
+            "rps": rps,
+            "baseline_rps": base,
+            "ratio": rps / base,
+            "p99_ms": statistics.median(m["p99_ms"] for m, _ in rounds),
+            "failures": sum(m["non2xx"] + m["socket_errors"] for m, _ in rounds),
+        }
+    return results
+
+
+def write_report(results: dict[str, Any]) -> None:
+    """bench/services.json, bench/README.md (its table) and bench/services.svg (its chart)."""
+    (BENCH / "services.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    rows = [
+        f"| {name} | {r['rps']:,.0f} | {r['baseline_rps']:,.0f} | {r['ratio']:.2f} | {r['p99_ms']:.1f} "
+        f"| {r['failures']} |"
+        for name, r in results["throughput"].items()
+    ]
+    memory = [
+        f"| {name} | {m['idle']:.0f} | {m['loaded']:.0f} |" for name, m in results["resident_mib"].items()
+    ]
+    sign_in = results["sign_in"]
+    (BENCH / "README.md").write_text(
+        "\n".join(
+            [
+                "# Benchmarks",
+                "",
+                "Written by `.venv/bin/python -m bench.services` (its docstring says how it measures).",
+                "Figures depend on the machine; the ratios against bare Fastify, measured in the same",
+                "rounds, are what compare.",
+                "",
+                f"- machine: {results['machine']}",
+                f"- date: {results['date']}; commit: {results['commit']}",
+                f"- method: {results['method']}",
+                "",
+                "## Throughput at 50 connections",
+                "",
+                "| route | requests/s | bare Fastify, same rounds | ratio | p99 ms | failed |",
+                "|---|---|---|---|---|---|",
+                *rows,
+                "",
+                "![Throughput ratios against bare Fastify](services.svg)",
+                "",
+                "## Sign-in",
+                "",
+                f"10 connections: {sign_in['rps']:.1f}/s, p50 {sign_in['p50_ms']:.0f} ms, "
+                f"p95 {sign_in['p95_ms']:.0f} ms, p99 {sign_in['p99_ms']:.0f} ms. A failed sign-in with "
+                f"an unknown email takes {results['failed_sign_in_unknown_over_wrong_p50']:.2f} times one "
+                "with a wrong password (p50, one connection): the answer time does not tell which emails "
+                "have accounts.",
+                "",
+                "## Resident memory (MiB)",
+                "",
+                "| process | idle | after the load |",
+                "|---|---|---|",
+                *memory,
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    bars = [
+        f'<text x="8" y="{34 + 28 * i}" font-size="13">{name}</text>'
+        f'<rect x="260" y="{22 + 28 * i}" width="{300 * r["ratio"]:.0f}" height="16" fill="#3b6ea8"/>'
+        f'<text x="{266 + 300 * r["ratio"]:.0f}" y="{34 + 28 * i}" font-size="13">{r["ratio"]:.2f}</text>'
+        for i, (name, r) in enumerate(results["throughput"].items())
+    ]
+    height = 40 + 28 * len(bars)
+    (BENCH / "services.svg").write_text(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="640" height="{height}" font-family="sans-serif">'
+        '<text x="8" y="14" font-size="13">requests/s as a ratio of bare Fastify (1.0 at the line)</text>'
+        f'<line x1="560" y1="20" x2="560" y2="{height - 8}" stroke="#999"/>' + "".join(bars) + "</svg>\n",
+        encoding="utf-8",
+    )
+
+
+def resident_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def main() -> int:
-    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         project = render(work / "project", {}, src=snapshot(work / "template"))
@@ -112,16 +243,17 @@ def main() -> int:
             }
             # The same auth-service with request logging off: only errors are logged.
             quiet = {"quiet-auth": {"LOG_LEVEL": "error"}}
-            processes = [
-                subprocess.Popen(
-                    commands[name],
+            processes = {
+                name: subprocess.Popen(
+                    ["taskset", "-c", SERVER_CORE, *commands[name]],
                     cwd=project,
                     env={**service_env, "PORT": str(port), **quiet.get(name, {})},
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                    # To a file, as in production: writing lines is part of what a request costs.
+                    stdout=(work / f"{name}.log").open("w"),
+                    stderr=subprocess.STDOUT,
                 )
                 for name, port in ports.items()
-            ]
+            }
             try:
                 auth, core, bare, quiet_auth = (
                     f"http://127.0.0.1:{ports[name]}"
@@ -129,6 +261,10 @@ def main() -> int:
                 )
                 for base in (auth, core, bare, quiet_auth):
                     wait_ready(f"{base}/health/live")
+                idle = {
+                    name: resident_mib(processes[name].pid)
+                    for name in ("auth-service", "core-service", "bare")
+                }
                 request(
                     "POST", f"{auth}/api/auth/register", {"email": "bench@acme.dev", "password": PASSWORD}
                 )
@@ -138,50 +274,54 @@ def main() -> int:
                 workspace = request("POST", f"{core}/api/core/workspaces", {"name": "Agents"}, token)["id"]
                 request("GET", f"{core}/api/core/workspaces/{workspace}", token=token)  # warm the cache
 
-                login_body = json.dumps({"email": "bench@acme.dev", "password": PASSWORD})
-                login = load(env, f"{auth}/api/auth/login", 10, seconds, "POST", login_body)
-                wrong_body = json.dumps({"email": "bench@acme.dev", "password": f"not {PASSWORD}"})
-                wrong = load(env, f"{auth}/api/auth/login", 1, seconds, "POST", wrong_body)
-                unknown_body = json.dumps({"email": "nobody@acme.dev", "password": PASSWORD})
-                unknown = load(env, f"{auth}/api/auth/login", 1, seconds, "POST", unknown_body)
-                health = load(env, f"{auth}/health/live", 10, seconds)
-                health_bare = load(env, f"{bare}/health/live", 10, seconds)
-                health_quiet = load(env, f"{quiet_auth}/health/live", 10, seconds)
-                cached = load(
-                    env,
-                    f"{core}/api/core/workspaces/{workspace}",
-                    10,
+                throughput = alternating(
+                    {
+                        "/health/live": (f"{auth}/health/live", f"{bare}/health/live"),
+                        "/health/live, request logging off": (
+                            f"{quiet_auth}/health/live",
+                            f"{bare}/health/live",
+                        ),
+                    },
+                    50,
                     seconds,
-                    "GET",
-                    "",
-                    f"authorization:Bearer {token}",
                 )
-                cached_bare = load(env, f"{bare}/workspace", 10, seconds)
+                throughput |= alternating(
+                    {
+                        "cached workspace read": (
+                            f"{core}/api/core/workspaces/{workspace}",
+                            f"{bare}/workspace",
+                        )
+                    },
+                    50,
+                    seconds,
+                    token=token,
+                )
+                login_body = json.dumps({"email": "bench@acme.dev", "password": PASSWORD})
+                login = wrk(f"{auth}/api/auth/login", 10, seconds, method="POST", body=login_body)
+                wrong_body = json.dumps({"email": "bench@acme.dev", "password": f"not {PASSWORD}"})
+                wrong = wrk(f"{auth}/api/auth/login", 1, seconds, method="POST", body=wrong_body)
+                unknown_body = json.dumps({"email": "nobody@acme.dev", "password": PASSWORD})
+                unknown = wrk(f"{auth}/api/auth/login", 1, seconds, method="POST", body=unknown_body)
+                loaded = {name: resident_mib(processes[name].pid) for name in idle}
             finally:
-                for process in processes:
+                for process in processes.values():
                     process.send_signal(signal.SIGTERM)
                     process.wait(timeout=15)
-    print(f"cores: {os.cpu_count()}, {seconds} s per measurement, 10 concurrent clients")
-    print(
-        f"login: {login['rps']:.1f}/s, p50 {login['p50']:.0f} ms, p95 {login['p95']:.0f} ms, "
-        f"p99 {login['p99']:.0f} ms, failures {login['failures']}"
-    )
-    print(
-        f"failed sign-in, unknown email vs wrong password (1 client): p50 {unknown['p50']:.1f} ms vs "
-        f"{wrong['p50']:.1f} ms: ratio {unknown['p50'] / wrong['p50']:.2f}"
-    )
-    print(
-        f"/health/live: {health['rps']:.0f}/s vs bare Fastify {health_bare['rps']:.0f}/s: "
-        f"ratio {health['rps'] / health_bare['rps']:.2f}"
-    )
-    print(
-        f"logging and masking on vs off (same service): {health['rps']:.0f}/s vs "
-        f"{health_quiet['rps']:.0f}/s: ratio {health['rps'] / health_quiet['rps']:.2f}"
-    )
-    print(
-        f"cached workspace read: {cached['rps']:.0f}/s vs bare Fastify {cached_bare['rps']:.0f}/s: "
-        f"ratio {cached['rps'] / cached_bare['rps']:.2f} (failures {cached['failures']})"
-    )
+    results = {
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, cwd=BENCH
+        ).stdout.strip(),
+        "method": f"servers on core {SERVER_CORE}, wrk on core {LOAD_CORE}; {seconds} s a round, "
+        f"median of {ROUNDS} alternating rounds after a warm-up",
+        "throughput": throughput,
+        "sign_in": login,
+        "failed_sign_in_unknown_over_wrong_p50": unknown["p50_ms"] / wrong["p50_ms"],
+        "resident_mib": {name: {"idle": idle[name], "loaded": loaded[name]} for name in idle},
+    }
+    write_report(results)
+    print((BENCH / "README.md").read_text(encoding="utf-8"))
     return 0
 
 

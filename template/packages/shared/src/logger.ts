@@ -4,7 +4,8 @@ import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 
 import type { Environment, LogLevel } from './config.js';
-import { maskSecrets } from './mask.js';
+import { StdoutTransport } from './log-destination.js';
+import { createMasker } from './mask.js';
 import { currentContext } from './request-context.js';
 
 export type Logger = winston.Logger;
@@ -25,6 +26,8 @@ export interface LoggerOptions {
   sensitiveKeys?: readonly string[];
   /** Where lines go; standard output when absent (tests pass a stream). */
   destination?: Writable;
+  /** Characters of lines waiting for a slow standard output, at most, before lines are dropped. */
+  bufferLimit?: number;
   /** Also write JSON lines to daily-rotated files in this folder, kept for `retentionDays`. */
   directory?: string | undefined;
   retentionDays?: number;
@@ -42,12 +45,14 @@ const withRequestContext = winston.format((info) => {
 
 // Masks everything but the level: metadata by key and by shape, the message by shape (it may
 // quote input).
-const masked = (extraKeys: readonly string[]) =>
-  winston.format((info) => {
+const masked = (extraKeys: readonly string[]) => {
+  const mask = createMasker({ extraKeys });
+  return winston.format((info) => {
     const { level } = info;
-    const safe = maskSecrets({ ...info }, { extraKeys }) as winston.Logform.TransformableInfo;
+    const safe = mask({ ...info }) as winston.Logform.TransformableInfo;
     return Object.assign(safe, { level, [Symbol.for('level')]: level });
   })();
+};
 
 const readable = winston.format.printf(
   ({ timestamp, level, message, service, requestId, stack }) => {
@@ -62,10 +67,11 @@ export function createLogger(options: LoggerOptions): Logger {
   const pretty = options.environment === 'development';
   // Console lines are readable in development and JSON elsewhere; files are always JSON.
   const consoleFormat = pretty ? combine(colorize(), readable) : json();
+  const primary = options.destination
+    ? new winston.transports.Stream({ stream: options.destination, format: consoleFormat })
+    : new StdoutTransport({ format: consoleFormat, bufferLimit: options.bufferLimit });
   const transports = [
-    options.destination
-      ? new winston.transports.Stream({ stream: options.destination, format: consoleFormat })
-      : new winston.transports.Console({ format: consoleFormat }),
+    primary,
     ...(options.directory === undefined
       ? []
       : [
@@ -78,7 +84,7 @@ export function createLogger(options: LoggerOptions): Logger {
           }),
         ]),
   ];
-  return winston.createLogger({
+  const logger = winston.createLogger({
     level: options.level ?? DEFAULT_LOG_LEVEL[options.environment],
     defaultMeta: {
       service: options.service,
@@ -86,6 +92,9 @@ export function createLogger(options: LoggerOptions): Logger {
       environment: options.environment,
     },
     format: combine(
+      // winston runs every format before its transports filter by level: a line below the level
+      // would still be masked and stamped for nothing. It is dropped first.
+      winston.format((info) => (logger.isLevelEnabled(info.level) ? info : false))(),
       errors({ stack: true }),
       withRequestContext(),
       masked(options.sensitiveKeys ?? []),
@@ -95,6 +104,20 @@ export function createLogger(options: LoggerOptions): Logger {
     // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
     transports,
   });
+  if (primary instanceof StdoutTransport) reportDrops(logger, primary);
+  return logger;
+}
+
+const DROP_REPORT_MS = 5_000;
+
+// A loss is never silent: every few seconds, how many lines the bounded buffer could not take.
+function reportDrops(logger: Logger, stdout: StdoutTransport): void {
+  const timer = setInterval(() => {
+    const dropped = stdout.takeDropped();
+    if (dropped > 0)
+      logger.warn('log lines dropped: standard output is slower than the service', { dropped });
+  }, DROP_REPORT_MS);
+  timer.unref();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { DEFAULT_LOG_LEVEL, createLogger, runWithContext } from '../src/index.js';
 import { captureLogs } from '../src/testing.js';
@@ -57,5 +57,16 @@ describe('createLogger', () => {
     logger.info('dropped');
     logger.error('kept');
     expect(lines.map((line) => line.message)).toEqual(['kept']);
+  });
+
+  it('spends nothing on a line below the level: no format runs for it', () => {
+    const { logger } = captureLogs({ level: 'warn' });
+    // The timestamp format is the last of the chain; winston would run them all, then drop.
+    const stamped = vi.spyOn(Date.prototype, 'toISOString');
+    logger.info('request completed', { requestId: 'r-1', route: '/health/live' });
+    expect(stamped).not.toHaveBeenCalled();
+    logger.warn('kept');
+    expect(stamped).toHaveBeenCalledTimes(1);
+    stamped.mockRestore();
   });
 });

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 export interface VerifierOptions {
@@ -21,20 +23,38 @@ export const ACCESS_TOKEN_ALGORITHM = 'ES256';
 export const remoteKeys = (jwksUrl: string): JWTVerifyGetKey =>
   createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
 
-/** Verifies access tokens: signature by one of `keys`, ES256 only, issuer, audience and expiry. */
+// Verified tokens remembered at most; past that, the oldest is forgotten first.
+const VERIFIED_MAX = 10_000;
+
+/**
+ * Verifies access tokens: signature by one of `keys`, ES256 only, issuer, audience and expiry.
+ * A token verified once is taken again without its signature check (an ES256 verification, the
+ * largest cost of an authenticated request) until its `exp`: access tokens are stateless, so the
+ * check could decide nothing new before then. Remembered by the token's SHA-256, so the cache holds
+ * no token that could be used.
+ */
 export function createJwtVerifier(keys: JWTVerifyGetKey, options: VerifierOptions) {
+  const verified = new Map<string, VerifiedToken>();
   return async (token: string): Promise<VerifiedToken> => {
+    const digest = createHash('sha256').update(token).digest('base64url');
+    const known = verified.get(digest);
+    if (known && known.expiresAt > Date.now() / 1000) return { ...known };
+    verified.delete(digest);
     const { payload } = await jwtVerify(token, keys, {
       issuer: options.issuer,
       audience: options.audience,
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       requiredClaims: ['sub', 'jti', 'exp'],
     });
-    return {
+    const result: VerifiedToken = {
       userId: String(payload.sub),
       tokenId: String(payload.jti),
       expiresAt: Number(payload.exp),
     };
+    const oldest = verified.keys().next();
+    if (verified.size >= VERIFIED_MAX && !oldest.done) verified.delete(oldest.value);
+    verified.set(digest, result);
+    return { ...result };
   };
 }
 

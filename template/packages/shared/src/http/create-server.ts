@@ -112,7 +112,8 @@ export function createServer({
   // A known path asked with another method is answered here, before any body is read: a body
   // parser would refuse the request for its content type first, and hide the 405.
   app.addHook('onRequest', (request, reply, done) => {
-    const [path = '/'] = request.url.split('?', 1);
+    // Only a request no route took is looked at: the others pay nothing here.
+    const [path = '/'] = request.is404 ? request.url.split('?', 1) : [];
     const allowed = request.is404 ? allowedMethods(path) : [];
     if (allowed.length === 0) {
       done();
