@@ -3,6 +3,7 @@ temporary folders, stopped by their PID. Nothing touches the machine's own servi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -45,6 +46,15 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 30) -> Non
             return
         time.sleep(0.1)
     raise RuntimeError(f"{what} did not start within {timeout}s")
+
+
+def json_lines(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines a service has written to `path` so far. The services write their lines
+    asynchronously, in chunks that may end inside a line: a last line without its newline is
+    still being written, and is left for the next read. Plain-text lines (PM2's) are skipped."""
+    text = path.read_text(encoding="utf-8")
+    complete = text[: text.rfind("\n") + 1]
+    return [json.loads(line) for line in complete.splitlines() if line.startswith("{")]
 
 
 @contextmanager

@@ -19,7 +19,7 @@ import pytest
 from tests.agent import PASSWORD, run_agent
 from tests.client import fetch
 from tests.installed import Install, InstalledProject, running_backends
-from tests.servers import free_port, wait_for, wait_until
+from tests.servers import free_port, json_lines, wait_for, wait_until
 from tests.tls import authority, leaf
 
 pytestmark = pytest.mark.xdist_group("defaults")
@@ -103,12 +103,15 @@ def test_an_agent_uses_the_mcp_tools_with_the_users_token(stack: Stack) -> None:
     # The workspace belongs to the user whose token the agent used.
     listed = call("GET", f"{stack.core}/api/core/workspaces", authorization=f"Bearer {tokens['accessToken']}")
     assert [item["name"] for item in listed.body["items"]] == ["From an agent"]
-    # The agent's request id crossed into core-service with the tool call.
-    core_lines = [
-        json.loads(line) for line in stack.logs["core-service"].read_text(encoding="utf-8").splitlines()
-    ]
-    assert any(
-        line.get("requestId") == "e2e-mcp-0001" and line.get("method") == "POST" for line in core_lines
+    # The agent's request id crossed into core-service with the tool call (its line is written
+    # a moment after the answer).
+    wait_until(
+        lambda: any(
+            line.get("requestId") == "e2e-mcp-0001" and line.get("method") == "POST"
+            for line in json_lines(stack.logs["core-service"])
+        ),
+        "core-service's line of the agent's tool call",
+        timeout=5,
     )
 
 
@@ -208,10 +211,19 @@ def test_logs_correlate_by_request_id_and_never_hold_secrets(stack: Stack) -> No
     call("GET", f"{stack.core}/api/core/workspaces", authorization=bearer, x_request_id=FLOW_ID)
     call("POST", f"{stack.auth}/api/auth/refresh", {"refreshToken": tokens["refreshToken"]})
     run_agent(stack.project, f"{stack.mcp}/mcp", tokens["accessToken"], "e2e-mcp-logs")
+
+    # Lines are written a moment after the answers: wait for the last flow's in both services.
+    def flows_logged() -> bool:
+        ids = {
+            line.get("requestId")
+            for service in ("core-service", "mcp-server")
+            for line in json_lines(stack.logs[service])
+        }
+        return {FLOW_ID, "e2e-mcp-logs"} <= ids
+
+    wait_until(flows_logged, "the flows' lines in core-service and mcp-server", timeout=5)
     texts = {service: path.read_text(encoding="utf-8") for service, path in stack.logs.items()}
-    lines = {
-        service: [json.loads(line) for line in text.splitlines() if line] for service, text in texts.items()
-    }
+    lines = {service: json_lines(path) for service, path in stack.logs.items()}
     core_ids = {line.get("requestId") for line in lines["core-service"]}
     # One id per flow, in every service the flow crossed. The agent's flow went from mcp-server into
     # core-service; a browser flow reached auth-service through core-service's key fetch, made by

@@ -32,7 +32,7 @@ from tests.gateway import (
 from tests.installed import Install, InstalledProject, production_env
 from tests.matrix import BASE_ANSWERS
 from tests.pm2 import pm2_runtime, reload, while_a_worker_stops, workers
-from tests.servers import free_port, wait_until
+from tests.servers import free_port, json_lines, wait_until
 from tests.tls import authority, leaf
 from tests.tools import tool
 
@@ -81,9 +81,7 @@ class Gateway:
 
     def lines(self, log: str) -> list[dict[str, Any]]:
         """The JSON lines of a service's log (PM2's own lines are plain text) or of the gateway's."""
-        path = self.folder / ("nginx/stdout.log" if log == "gateway" else f"{log}.log")
-        text = path.read_text(encoding="utf-8")
-        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        return json_lines(self.folder / ("nginx/stdout.log" if log == "gateway" else f"{log}.log"))
 
 
 @pytest.fixture(scope="module")

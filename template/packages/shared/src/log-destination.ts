@@ -31,7 +31,11 @@ export class StdoutTransport extends TransportStream {
   private readonly destination: Destination;
   private dropped = 0;
 
-  constructor({ bufferLimit = DEFAULT_LOG_BUFFER, fd = 1, ...options }: StdoutTransportOptions = {}) {
+  constructor({
+    bufferLimit = DEFAULT_LOG_BUFFER,
+    fd = 1,
+    ...options
+  }: StdoutTransportOptions = {}) {
     super(options);
     this.destination = new SonicBoom({ fd, sync: false, maxLength: bufferLimit });
     this.destination.on('drop', () => {
