@@ -51,8 +51,7 @@ export function createJwtVerifier(keys: JWTVerifyGetKey, options: VerifierOption
       tokenId: String(payload.jti),
       expiresAt: Number(payload.exp),
     };
-    const oldest = verified.keys().next();
-    if (verified.size >= VERIFIED_MAX && !oldest.done) verified.delete(oldest.value);
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value ?? '');
     verified.set(digest, result);
     return { ...result };
   };

@@ -113,8 +113,12 @@ export function createServer({
   // parser would refuse the request for its content type first, and hide the 405.
   app.addHook('onRequest', (request, reply, done) => {
     // Only a request no route took is looked at: the others pay nothing here.
-    const [path = '/'] = request.is404 ? request.url.split('?', 1) : [];
-    const allowed = request.is404 ? allowedMethods(path) : [];
+    if (!request.is404) {
+      done();
+      return;
+    }
+    const [path = '/'] = request.url.split('?', 1);
+    const allowed = allowedMethods(path);
     if (allowed.length === 0) {
       done();
       return;
