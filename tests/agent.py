@@ -7,11 +7,24 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tests.client import fetch
 from tests.installed import InstalledProject
 
 # The MCP SDK's client the agent runs, from the project's own SDK.
 MCP_CLIENT = Path(__file__).with_name("mcp_client.mjs")
 PASSWORD = "correct horse battery staple e2e"  # noqa: S105 (a test account of a throwaway database)
+
+
+def sign_in(base: str, email: str, **options: Any) -> dict[str, str]:
+    """A new account for `email` at the auth-service under `base` (a service or the gateway),
+    signed in: its tokens. `options` go to `fetch` (a TLS context, say)."""
+    credentials = json.dumps({"email": email, "password": PASSWORD}).encode()
+    headers = {"content-type": "application/json"}
+    registered = fetch(f"{base}/api/auth/register", "POST", body=credentials, headers=headers, **options)
+    assert registered.status == 201, registered.body
+    reply = fetch(f"{base}/api/auth/login", "POST", body=credentials, headers=headers, **options)
+    assert reply.status == 200, reply.body
+    return json.loads(reply.body)
 
 
 def run_agent(

@@ -53,8 +53,12 @@ def json_lines(path: Path) -> list[dict[str, Any]]:
     asynchronously, in chunks that may end inside a line: a last line without its newline is
     still being written, and is left for the next read. Plain-text lines (PM2's) are skipped."""
     text = path.read_text(encoding="utf-8")
-    complete = text[: text.rfind("\n") + 1]
-    return [json.loads(line) for line in complete.splitlines() if line.startswith("{")]
+    return parse_json_lines(text[: text.rfind("\n") + 1])
+
+
+def parse_json_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON lines of a log's text, without the plain-text ones (PM2's, nginx's start-up)."""
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 @contextmanager

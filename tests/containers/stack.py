@@ -25,6 +25,7 @@ from tests.containers.images import IMAGE_REGISTRY, IMAGE_TAG, Images
 from tests.engine import Engine
 from tests.matrix import BASE_ANSWERS
 from tests.project import recorded_answers
+from tests.servers import parse_json_lines
 
 # Figures the tier records for bench/containers.py.
 SIZES = CACHE_DIR / "engine" / "image-sizes.json"
@@ -108,8 +109,7 @@ class Production:
         return self.compose("exec", "-T", service, *command, check=check)
 
     def log_lines(self, service: str) -> list[dict[str, Any]]:
-        text = self.compose("logs", "--no-color", "--no-log-prefix", service).stdout
-        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        return parse_json_lines(self.compose("logs", "--no-color", "--no-log-prefix", service).stdout)
 
     def sign_in(self, email: str) -> dict[str, str]:
         registered = self.request("POST", "/api/auth/register", {"email": email, "password": PASSWORD})

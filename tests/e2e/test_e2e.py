@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.agent import PASSWORD, run_agent
+from tests.agent import PASSWORD, run_agent, sign_in
 from tests.client import fetch
 from tests.installed import Install, InstalledProject, running_backends
 from tests.servers import free_port, json_lines, wait_for, wait_until
@@ -66,17 +66,8 @@ def stack(built: Install, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield Stack(project, base["auth-service"], base["core-service"], base["mcp-server"], logs)
 
 
-def sign_in(stack: Stack, email: str) -> dict[str, str]:
-    assert (
-        call("POST", f"{stack.auth}/api/auth/register", {"email": email, "password": PASSWORD}).status == 201
-    )
-    reply = call("POST", f"{stack.auth}/api/auth/login", {"email": email, "password": PASSWORD})
-    assert reply.status == 200
-    return reply.body
-
-
 def test_register_login_then_workspaces_through_core_with_one_request_id(stack: Stack) -> None:
-    tokens = sign_in(stack, "ada@acme.dev")
+    tokens = sign_in(stack.auth, "ada@acme.dev")
     bearer = f"Bearer {tokens['accessToken']}"
 
     created = call(
@@ -95,7 +86,7 @@ def test_register_login_then_workspaces_through_core_with_one_request_id(stack: 
 
 
 def test_an_agent_uses_the_mcp_tools_with_the_users_token(stack: Stack) -> None:
-    tokens = sign_in(stack, "alan@acme.dev")
+    tokens = sign_in(stack.auth, "alan@acme.dev")
     outcome = run_agent(stack.project, f"{stack.mcp}/mcp", tokens["accessToken"], "e2e-mcp-0001")
     assert outcome["tools"] == ["create_workspace", "list_workspaces"]
     assert outcome["created"]["name"] == "From an agent"
@@ -116,7 +107,7 @@ def test_an_agent_uses_the_mcp_tools_with_the_users_token(stack: Stack) -> None:
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(stack: Stack) -> None:
-    first = sign_in(stack, "grace@acme.dev")
+    first = sign_in(stack.auth, "grace@acme.dev")
     rotated = call("POST", f"{stack.auth}/api/auth/refresh", {"refreshToken": first["refreshToken"]})
     assert rotated.status == 200
     assert (
@@ -129,7 +120,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(stack: Stack) -> None:
 
 
 def test_logout_ends_the_session(stack: Stack) -> None:
-    tokens = sign_in(stack, "linus@acme.dev")
+    tokens = sign_in(stack.auth, "linus@acme.dev")
     assert (
         call("POST", f"{stack.auth}/api/auth/logout", {"refreshToken": tokens["refreshToken"]}).status == 204
     )
@@ -175,7 +166,7 @@ def test_a_known_path_asked_with_another_method_gets_405_naming_the_allowed_ones
 
 
 def test_an_address_with_non_ascii_letters_signs_up_and_in(stack: Stack) -> None:
-    tokens = sign_in(stack, "jörg.müller@bücher.example")
+    tokens = sign_in(stack.auth, "jörg.müller@bücher.example")
     me = call("GET", f"{stack.auth}/api/auth/me", authorization=f"Bearer {tokens['accessToken']}")
     assert (me.status, me.body["email"]) == (200, "jörg.müller@bücher.example")
 
@@ -206,7 +197,7 @@ def test_an_oversized_body_gets_413(stack: Stack) -> None:
 
 
 def test_logs_correlate_by_request_id_and_never_hold_secrets(stack: Stack) -> None:
-    tokens = sign_in(stack, "margaret@acme.dev")
+    tokens = sign_in(stack.auth, "margaret@acme.dev")
     bearer = f"Bearer {tokens['accessToken']}"
     call("GET", f"{stack.core}/api/core/workspaces", authorization=bearer, x_request_id=FLOW_ID)
     call("POST", f"{stack.auth}/api/auth/refresh", {"refreshToken": tokens["refreshToken"]})

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.agent import PASSWORD
+from tests.agent import sign_in
 from tests.client import fetch
 from tests.installed import Install, running_backends
 
@@ -43,18 +43,9 @@ def backends(built: Install, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield base
 
 
-def access_token(auth: str) -> str:
-    credentials = json.dumps({"email": "fuzzer@acme.dev", "password": PASSWORD}).encode()
-    headers = {"content-type": "application/json"}
-    assert fetch(f"{auth}/api/auth/register", "POST", body=credentials, headers=headers).status == 201
-    reply = fetch(f"{auth}/api/auth/login", "POST", body=credentials, headers=headers)
-    assert reply.status == 200, reply.body
-    return json.loads(reply.body)["accessToken"]
-
-
 @pytest.fixture(scope="module")
 def token(backends: dict[str, str]) -> str:
-    return access_token(backends["auth-service"])
+    return sign_in(backends["auth-service"], "fuzzer@acme.dev")["accessToken"]
 
 
 @pytest.mark.parametrize("service", DOCUMENTS)

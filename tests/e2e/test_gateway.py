@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.agent import PASSWORD, run_agent
+from tests.agent import run_agent, sign_in
 from tests.client import Load, Response, fetch
 from tests.gateway import (
     API_HEADERS,
@@ -138,18 +138,11 @@ def gateway(built: Install, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         )
 
 
-def sign_in(gateway: Gateway, email: str) -> dict[str, str]:
-    assert gateway.post("/api/auth/register", {"email": email, "password": PASSWORD}).status == 201
-    reply = gateway.post("/api/auth/login", {"email": email, "password": PASSWORD})
-    assert reply.status == 200, reply.body
-    return json.loads(reply.body)
-
-
 def test_one_request_id_in_the_gateway_core_and_auth_logs(gateway: Gateway) -> None:
     # Fresh core-service workers have not fetched auth-service's keys yet, so the request's id
     # travels gateway -> core-service -> auth-service, whichever tests ran before.
     reload(gateway.project, gateway.homes["core-service"], "core-service")
-    tokens = sign_in(gateway, "gateway-ada@acme.dev")
+    tokens = sign_in(gateway.https, "gateway-ada@acme.dev", context=gateway.context)
     flow = "gateway-flow-0001"
     reply = gateway.get(
         "/api/core/workspaces",
@@ -184,7 +177,7 @@ def test_one_request_id_in_the_gateway_core_and_auth_logs(gateway: Gateway) -> N
 
 
 def test_every_route_class_answers_through_tls(gateway: Gateway) -> None:
-    tokens = sign_in(gateway, "gateway-alan@acme.dev")
+    tokens = sign_in(gateway.https, "gateway-alan@acme.dev", context=gateway.context)
     bearer = {"authorization": f"Bearer {tokens['accessToken']}"}
     created = gateway.post("/api/core/workspaces", {"name": "Through nginx"}, **bearer)
     assert created.status == 201
@@ -300,7 +293,7 @@ def test_tls_is_compliant_with_mozilla_intermediate(gateway: Gateway) -> None:
 
 
 def test_stopping_a_worker_under_load_fails_no_request_through_the_gateway(gateway: Gateway) -> None:
-    tokens = sign_in(gateway, "gateway-grace@acme.dev")
+    tokens = sign_in(gateway.https, "gateway-grace@acme.dev", context=gateway.context)
     bearer = f"Bearer {tokens['accessToken']}"
     home = gateway.homes["core-service"]
     before = workers(gateway.project, home, "core-service")
