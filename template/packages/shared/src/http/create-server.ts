@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { acceptRequestId, runWithContext } from '../request-context.js';
 import { trackRouteMethods } from './allowed-methods.js';
 import { isDependencyUnavailable } from './dependency-error.js';
+import { errorResponses } from './error-response.js';
 import { refuseMalformedUnicode } from './json-body.js';
 import { fastifyLoggerFor } from './fastify-logger.js';
 
@@ -90,6 +91,12 @@ export function createServer({
 
   refuseMalformedUnicode(app);
   const allowedMethods = trackRouteMethods(app);
+  // Every error a route answers is an ErrorBody (the error handler below writes them all): each
+  // route's schema says so, for its serializer and its OpenAPI document, without listing it.
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as Record<string, unknown> | undefined;
+    route.schema = { ...route.schema, response: { ...errorResponses, ...response } };
+  });
   // Once the drain starts, every response closes its connection: the gateway keeps idle
   // connections to reuse, and a request it sent on one to a stopped worker would be lost.
   let draining = false;

@@ -18,7 +18,8 @@ export const errorResponseSchema = {
 } as const;
 
 /**
- * The errors every route documents: any 4xx or 5xx answer is an ErrorBody, its message saying
- * which, so a client (and the schema fuzzer) can rely on the shape whatever the status.
+ * The errors of every route (createServer adds them to each route's schema): any 4xx or 5xx answer
+ * is an ErrorBody, its message saying which, so a client (and the schema fuzzer) can rely on the
+ * shape whatever the status.
  */
 export const errorResponses = { '4xx': errorResponseSchema, '5xx': errorResponseSchema } as const;

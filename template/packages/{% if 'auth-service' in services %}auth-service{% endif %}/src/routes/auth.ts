@@ -1,4 +1,4 @@
-import { HttpError, authenticate, errorResponses, type JwtVerifier } from '#shared';
+import { HttpError, authenticate, type JwtVerifier } from '#shared';
 import type { FastifyPluginCallback } from 'fastify';
 
 import { decoyHash, hashPassword, verifyPassword } from '../domain/passwords.js';
@@ -47,7 +47,7 @@ const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) =>
       schema: {
         ...documented,
         body: credentialsBody,
-        response: { 201: userResponse, ...errorResponses },
+        response: { 201: userResponse },
       },
     },
     async (request, reply) => {
@@ -67,7 +67,7 @@ const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) =>
       schema: {
         ...documented,
         body: loginBody,
-        response: { 200: tokenResponse, ...errorResponses },
+        response: { 200: tokenResponse },
       },
     },
     async (request) => {
@@ -99,7 +99,7 @@ const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) =>
       schema: {
         ...documented,
         body: refreshTokenBody,
-        response: { 200: tokenResponse, ...errorResponses },
+        response: { 200: tokenResponse },
       },
     },
     async (request) => {
@@ -118,7 +118,7 @@ const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) =>
       schema: {
         ...documented,
         body: refreshTokenBody,
-        response: { 204: noContent, ...errorResponses },
+        response: { 204: noContent },
       },
     },
     async (request, reply) => {
@@ -134,7 +134,7 @@ const routes: FastifyPluginCallback<AuthRoutesOptions> = (app, options, done) =>
       schema: {
         ...documented,
         security: [{ bearer: [] }],
-        response: { 200: userResponse, ...errorResponses },
+        response: { 200: userResponse },
       },
     },
     async (request) => {

@@ -1,4 +1,3 @@
-import { errorResponses } from '#shared';
 import type { FastifyPluginCallback } from 'fastify';
 import type { JWK } from 'jose';
 
@@ -28,7 +27,7 @@ const jwksResponse = {
 const jwks: FastifyPluginCallback<{ keys: JWK[] }> = (app, { keys }, done) => {
   app.get(
     '/.well-known/jwks.json',
-    { schema: { response: { 200: jwksResponse, ...errorResponses } } },
+    { schema: { response: { 200: jwksResponse } } },
     (_request, reply) => reply.header('cache-control', 'public, max-age=300').send({ keys }),
   );
   done();

@@ -1,4 +1,4 @@
-import { HttpError, authenticate, errorResponses, type JwtVerifier } from '#shared';
+import { HttpError, authenticate, type JwtVerifier } from '#shared';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 
 import type { Workspaces } from '../domain/cached-workspaces.js';
@@ -46,7 +46,7 @@ const routes: FastifyPluginCallback<WorkspaceRoutesOptions> = (
       schema: {
         ...documented,
         body: createBody,
-        response: { 201: workspaceRef, ...errorResponses },
+        response: { 201: workspaceRef },
       },
     },
     async (request, reply) => {
@@ -61,7 +61,7 @@ const routes: FastifyPluginCallback<WorkspaceRoutesOptions> = (
       schema: {
         ...documented,
         querystring: listQuery,
-        response: { 200: pageResponse, ...errorResponses },
+        response: { 200: pageResponse },
       },
     },
     async (request) => {
@@ -73,7 +73,7 @@ const routes: FastifyPluginCallback<WorkspaceRoutesOptions> = (
 
   app.get<{ Params: ById }>(
     '/workspaces/:id',
-    { schema: { ...documented, params: byId, response: { 200: workspaceRef, ...errorResponses } } },
+    { schema: { ...documented, params: byId, response: { 200: workspaceRef } } },
     async (request) =>
       (await workspaces.get(ownerOf(request), request.params.id)) ?? Promise.reject(notFound()),
   );
@@ -85,7 +85,7 @@ const routes: FastifyPluginCallback<WorkspaceRoutesOptions> = (
         ...documented,
         params: byId,
         body: updateBody,
-        response: { 200: workspaceRef, ...errorResponses },
+        response: { 200: workspaceRef },
       },
     },
     async (request) =>
@@ -95,7 +95,7 @@ const routes: FastifyPluginCallback<WorkspaceRoutesOptions> = (
 
   app.delete<{ Params: ById }>(
     '/workspaces/:id',
-    { schema: { ...documented, params: byId, response: { 204: deleted, ...errorResponses } } },
+    { schema: { ...documented, params: byId, response: { 204: deleted } } },
     async (request, reply) => {
       if (!(await workspaces.remove(ownerOf(request), request.params.id))) throw notFound();
       return reply.code(204).send();

@@ -1,5 +1,5 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { authenticate, errorResponses, type JwtVerifier } from '#shared';
+import { authenticate, type JwtVerifier } from '#shared';
 import type { FastifyPluginCallback } from 'fastify';
 
 import type { CoreClient } from '../domain/core-client.js';
@@ -24,7 +24,7 @@ const routes: FastifyPluginCallback<McpRoutesOptions> = (app, { core, verify, ve
     security: [{ bearer: [] }],
     headers: mcpHeaders,
     body: mcpBody,
-    response: { ...mcpAnswers, ...errorResponses },
+    response: { ...mcpAnswers },
   };
   app.post('/mcp', { onRequest: authenticate(verify), schema }, async (request, reply) => {
     const server = buildMcpServer(core, version);
