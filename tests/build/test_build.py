@@ -43,15 +43,20 @@ def test_build_emits_every_workspace(built: Install, combination: str) -> None:
 
 @pytest.mark.parametrize("combination", build_params())
 def test_every_workspace_passes_its_tests_above_its_coverage_floor(
-    installed: Install, combination: str
+    installed: Install, combination: str, tmp_path: Path
 ) -> None:
     project = installed(combination)
     # As CI runs them: the API suites may not skip, and a package under its floor fails.
-    output = project.run("npm", "run", "test:coverage", INTEGRATION_TESTS="required").stdout
+    output = project.run(
+        "npm", "run", "test:coverage", INTEGRATION_TESTS="required", TMPDIR=str(tmp_path)
+    ).stdout
     summaries = re.findall(r"Tests\s+(\d+) passed \((\d+)\)", re.sub(r"\x1b\[[0-9;]*m", "", output))
     workspaces = workspace_dirs(project.path)
     assert len(summaries) == len(workspaces), output
     assert all(int(passed) == int(total) > 0 for passed, total in summaries)
+    # The tests remove the folders they make; only the tools' own caches stay.
+    left = [item.name for item in tmp_path.iterdir()]
+    assert all(re.fullmatch(r"tsx-\d+|node-compile-cache", name) for name in left), left
     # The job summary's table: one row per workspace, each metric a percentage.
     table = project.run("node", "scripts/coverage-summary.mjs").stdout.splitlines()
     assert table[0] == "| package | lines | branches | functions | statements |"

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, type JWK } from 'jose';
+import { afterAll, beforeAll } from 'vitest';
 
 import { ACCESS_TOKEN_ALGORITHM } from './auth/jwt-verifier.js';
 
@@ -62,6 +65,26 @@ export function integrationEnv(): { DATABASE_URL: string; REDIS_URL: string } | 
     return undefined;
   }
   return { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL };
+}
+
+/**
+ * A new folder under the system's temporary one for the tests of the block (or file) that asks for
+ * it: made before they run, removed after, and never made when they are skipped. Call it where
+ * hooks may be declared (in a `describe` block or at the top of a file); the function it returns
+ * gives the folder's path once the tests run.
+ */
+export function temporaryFolder(prefix: string): () => string {
+  let folder: string | undefined;
+  beforeAll(() => {
+    folder = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(() => {
+    if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+  });
+  return () => {
+    if (folder === undefined) throw new Error('temporaryFolder: its path is known once tests run');
+    return folder;
+  };
 }
 
 /** An ES256 key pair for tests: the private key as a PKCS#8 file, the public one as a JWK. */

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { ConfigError, loadConfig, redisEnvSchema, serviceEnvSchema } from '../src/index.js';
+import { temporaryFolder } from '../src/testing.js';
 
 describe('loadConfig', () => {
   const schema = serviceEnvSchema(3001);
@@ -31,9 +31,12 @@ describe('loadConfig', () => {
 });
 
 describe('secrets given as files', () => {
-  const folder = mkdtempSync(join(tmpdir(), 'config-test-'));
-  const secret = join(folder, 'redis_url');
-  writeFileSync(secret, 'redis://:s3cret@redis:6379\n');
+  const folder = temporaryFolder('config-test-');
+  let secret = '';
+  beforeAll(() => {
+    secret = join(folder(), 'redis_url');
+    writeFileSync(secret, 'redis://:s3cret@redis:6379\n');
+  });
 
   it('reads NAME_FILE into NAME, without the trailing newline', () => {
     expect(loadConfig(redisEnvSchema, { REDIS_URL_FILE: secret }).REDIS_URL).toBe(
@@ -48,7 +51,7 @@ describe('secrets given as files', () => {
   });
 
   it('names the variable whose file cannot be read, without its content', () => {
-    const load = () => loadConfig(redisEnvSchema, { REDIS_URL_FILE: join(folder, 'missing') });
+    const load = () => loadConfig(redisEnvSchema, { REDIS_URL_FILE: join(folder(), 'missing') });
     expect(load).toThrow(/REDIS_URL_FILE: cannot read .*missing \(ENOENT\)/);
   });
 });

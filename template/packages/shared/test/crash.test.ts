@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { createLogger } from '../src/index.js';
+import { temporaryFolder } from '../src/testing.js';
 
 // A real Node process (TypeScript through tsx), since crashing is what is under test.
 const runNode = (code: string) =>
@@ -49,25 +49,25 @@ describe('exitOnCrash', () => {
 });
 
 describe('LOG_DIR', () => {
+  const directory = temporaryFolder('logs-');
+
   it('also writes JSON lines to a daily file in that folder', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'logs-'));
     const logger = createLogger({
       service: 'files',
       version: '1',
       environment: 'production',
-      directory,
+      directory: directory(),
     });
     logger.info('to the file', { password: 'hunter2' });
     await new Promise<void>((resolve) => {
       logger.on('finish', resolve);
       logger.end();
     });
-    const [file] = (await readdir(directory)).filter((name) => name.endsWith('.log'));
+    const [file] = (await readdir(directory())).filter((name) => name.endsWith('.log'));
     expect(file).toMatch(/^files-\d{4}-\d{2}-\d{2}\.log$/);
-    const line = JSON.parse((await readFile(join(directory, file ?? ''), 'utf8')).trim()) as Record<
-      string,
-      unknown
-    >;
+    const line = JSON.parse(
+      (await readFile(join(directory(), file ?? ''), 'utf8')).trim(),
+    ) as Record<string, unknown>;
     expect(line).toMatchObject({
       message: 'to the file',
       password: '[REDACTED]',

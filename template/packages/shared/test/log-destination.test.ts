@@ -1,14 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import winston from 'winston';
 import { describe, expect, it } from 'vitest';
 
 import { StdoutTransport } from '../src/log-destination.js';
+import { temporaryFolder } from '../src/testing.js';
 
 const LINES = 1_000;
 const LINE = 'x'.repeat(1_000);
@@ -20,6 +20,7 @@ function loggerTo(transport: StdoutTransport) {
 }
 
 describe('StdoutTransport', () => {
+  const folder = temporaryFolder('log-destination-');
   it('writes out every buffered line when the process exits at once', () => {
     // A real process (TypeScript through tsx): what is under test is what happens at its exit.
     const code = `
@@ -46,7 +47,7 @@ describe('StdoutTransport', () => {
   }, 30_000);
 
   it('loses no line when the reader keeps up, and writes out the rest when flushed', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'log-destination-')), 'out.log');
+    const file = join(folder(), 'out.log');
     const fd = openSync(file, 'w');
     const transport = new StdoutTransport({ fd });
     const logger = loggerTo(transport);
@@ -60,7 +61,7 @@ describe('StdoutTransport', () => {
   });
 
   it('drops and counts what a stalled reader leaves beyond its bound, never blocking', async () => {
-    const fifo = join(mkdtempSync(join(tmpdir(), 'log-destination-')), 'pipe');
+    const fifo = join(folder(), 'pipe');
     execFileSync('mkfifo', [fifo]);
     // The read end opened first (without waiting for a writer), and not read yet: a stalled reader.
     const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);

@@ -1,8 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import { buildService, integrationEnv, testSigningKey } from '#shared/testing';
+import { buildService, integrationEnv, temporaryFolder, testSigningKey } from '#shared/testing';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { SignJWT, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -38,8 +34,9 @@ describe.skipIf(env === undefined)('auth-service API', () => {
   const password = 'a long enough passphrase';
   const newEmail = () => `user-${crypto.randomUUID()}@example.org`;
 
+  const keyFolder = temporaryFolder('auth-test-');
   beforeAll(async () => {
-    key = await testSigningKey(await mkdtemp(join(tmpdir(), 'auth-test-')));
+    key = await testSigningKey(keyFolder());
     const config = loadAuthConfig({
       ...env,
       NODE_ENV: 'test',

@@ -1,8 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import { buildService, integrationEnv, serveJwks, testSigningKey } from '#shared/testing';
+import {
+  buildService,
+  integrationEnv,
+  serveJwks,
+  temporaryFolder,
+  testSigningKey,
+} from '#shared/testing';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,8 +29,9 @@ describe.skipIf(env === undefined)('core-service API', () => {
   let jwks: Awaited<ReturnType<typeof serveJwks>>;
   let key: Awaited<ReturnType<typeof testSigningKey>>;
 
+  const keyFolder = temporaryFolder('core-test-');
   beforeAll(async () => {
-    key = await testSigningKey(await mkdtemp(join(tmpdir(), 'core-test-')));
+    key = await testSigningKey(keyFolder());
     jwks = await serveJwks([key.publicJwk]);
     const config = loadCoreConfig({
       ...env,

@@ -1,13 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { installFetchPropagation } from '#shared';
-import { buildService, serveJwks, testSigningKey } from '#shared/testing';
+import { buildService, serveJwks, temporaryFolder, testSigningKey } from '#shared/testing';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,8 +31,9 @@ describe('POST /mcp', () => {
   let core: Server;
   const seen: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] = [];
 
+  const keyFolder = temporaryFolder('mcp-test-');
   beforeAll(async () => {
-    const key = await testSigningKey(await mkdtemp(join(tmpdir(), 'mcp-test-')));
+    const key = await testSigningKey(keyFolder());
     jwks = await serveJwks([key.publicJwk]);
     token = await new SignJWT({})
       .setProtectedHeader({ alg: 'ES256', kid: key.publicJwk.kid ?? '' })

@@ -1,17 +1,14 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { createLocalJWKSet, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { createJwtVerifier } from '../../src/index.js';
-import { testSigningKey } from '../../src/testing.js';
+import { temporaryFolder, testSigningKey } from '../../src/testing.js';
 
+const keyFolder = temporaryFolder('verifier-test-');
 const SETTINGS = { issuer: 'https://hub.test/api/auth', audience: 'hub-test' };
 
 async function signer() {
-  const key = await testSigningKey(await mkdtemp(join(tmpdir(), 'verifier-test-')));
+  const key = await testSigningKey(keyFolder());
   const local = createLocalJWKSet({ keys: [key.publicJwk] });
   let lookups = 0;
   // Counts the key lookups, one per signature actually checked.
