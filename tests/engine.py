@@ -254,9 +254,9 @@ def running_engine() -> Iterator[Engine]:
             engine.docker("rm", "-f", "-v", *leftovers)
         engine.docker("network", "prune", "-f")
         engine.docker("volume", "prune", "-f")
-        remove_built_images(engine)
+        remove_dangling_images(engine)
         yield engine
-        remove_built_images(engine)
+        remove_dangling_images(engine)
     finally:
         for process in reversed(engine.processes):
             stop(process)
@@ -267,24 +267,12 @@ def running_engine() -> Iterator[Engine]:
         lock.close()
 
 
-def remove_built_images(engine: Engine) -> None:
-    """Every image but the stand-ins, and the layers only they held. The data root keeps the
-    stand-ins between runs; the images a run builds (several GiB: each holds its render's
-    node_modules) would otherwise pile up run after run until the disk is full. By tag, not by
-    label: an image built FROM a stand-in inherits its label."""
-    keep = {BASE_IMAGE, *standin_sources()}
-    # Newest first, as `image ls` lists them: a child goes before the image it was built FROM.
-    listed = [
-        line.split()
-        for line in engine.docker(
-            "image", "ls", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"
-        ).stdout.splitlines()
-    ]
-    kept = {image for image, name in listed if name in keep}
-    built = [image for image in dict.fromkeys(image for image, _ in listed) if image not in kept]
-    if built:
-        engine.docker("image", "rm", "-f", *built, timeout=3600)
-    engine.docker("image", "prune", "-f")
+def remove_dangling_images(engine: Engine) -> None:
+    """The images no tag names any more, and the layers only they held. Each run builds its images
+    under the same tags (the previous run's become dangling, a few GiB: each service image holds its
+    render's node_modules), and keeps them as the next run's build cache; without this the data root
+    grows by the size of a run, run after run, until the disk is full."""
+    engine.docker("image", "prune", "-f", timeout=3600)
 
 
 def unmount_below(folder: Path) -> None:
@@ -368,13 +356,6 @@ def node_context(version: str, folder: Path) -> Path:
     return context
 
 
-def standin_sources() -> dict[str, str]:
-    """Each stand-in's tag -> the name of what it is built from (a tests/standins/ folder, and for
-    Node the version)."""
-    sources = {node_image(major): f"node-{version}" for major, version in NODE_VERSIONS.items()}
-    return sources | {NGINX_IMAGE: "nginx", POSTGRES_IMAGE: "postgres", REDIS_IMAGE: "redis"}
-
-
 def ensure_standins(engine: Engine) -> None:
     """Every pinned base image, built if missing or if its inputs changed, and the ones Compose
     pulls pushed to the registry's Docker Hub mirror."""
@@ -389,7 +370,9 @@ def ensure_standins(engine: Engine) -> None:
             )
         assert imported.returncode == 0, imported.stderr
     with tempfile.TemporaryDirectory() as tmp:
-        for tag, name in standin_sources().items():
+        wanted = {node_image(major): f"node-{version}" for major, version in NODE_VERSIONS.items()}
+        wanted |= {NGINX_IMAGE: "nginx", POSTGRES_IMAGE: "postgres", REDIS_IMAGE: "redis"}
+        for tag, name in wanted.items():
             source = STANDINS / name.split("-")[0]
             inputs = digest(source, extra=f"{BASE_VERSION}:{name}")
             if engine.image_label(tag) != inputs:
