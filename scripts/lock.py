@@ -12,11 +12,11 @@ Rendering itself never touches the network: it cuts these locks down to the chos
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from extensions.lockfile import LOCK_DIR, PLACEHOLDER_SCOPE, PLACEHOLDER_SLUG
 from scripts.node_toolchain import node_env
@@ -51,8 +51,31 @@ def regenerate(major: int) -> Path:
             env=node_env(major),
             check=True,
         )
-        shutil.copyfile(project / "package-lock.json", stored)
+        lock = json.loads((project / "package-lock.json").read_text(encoding="utf-8"))
+        stored.write_text(
+            json.dumps(record_tarball_urls(lock), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     return stored
+
+
+def record_tarball_urls(lock: dict[str, Any]) -> dict[str, Any]:
+    """`resolved` for every registry package: its tarball's URL on registry.npmjs.org, which is where
+    the registry serves it. Without it `npm ci` asks the registry for each package's metadata before
+    fetching its tarball, twice the requests (bench/README.md, "npm ci"); npm writes none when the
+    machine's config sets omit-lockfile-registry-resolved, and adds none to entries already locked.
+    A user with another registry loses nothing: npm swaps this host for the configured registry
+    (its replace-registry-host setting), and the integrity hash is checked either way."""
+    packages = lock["packages"]
+    for path, entry in packages.items():
+        if not path or entry.get("link") or "integrity" not in entry:
+            continue
+        name = entry.get("name") or path.rsplit("node_modules/", 1)[1]
+        url = f"https://registry.npmjs.org/{name}/-/{name.rsplit('/', 1)[-1]}-{entry['version']}.tgz"
+        # Where npm puts it, after `version`, so that npm's next write of the lock changes nothing.
+        fields = [(key, value) for key, value in entry.items() if key != "resolved"]
+        at = next(index for index, (key, _) in enumerate(fields) if key == "version") + 1
+        packages[path] = dict([*fields[:at], ("resolved", url), *fields[at:]])
+    return lock
 
 
 def main() -> int:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from extensions.lockfile import cut_lock
+from scripts.lock import record_tarball_urls
 from tests.unit.fixture_templates import FIXTURES, RenderFixture
 
 STORED = (FIXTURES / "lockfile/locks/node24.json").read_text(encoding="utf-8")
@@ -70,3 +71,26 @@ def test_lock_is_rendered_through_copier(render_fixture: RenderFixture) -> None:
     assert "packages/web" in packages
     assert "packages/api" not in packages
     assert "node_modules/react" in packages
+
+
+def test_regenerated_locks_record_each_registry_tarball_where_npm_puts_it() -> None:
+    lock = {
+        "packages": {
+            "": {"name": "lockgen"},
+            "node_modules/@acme/api": {"resolved": "packages/api", "link": True},
+            "node_modules/logger": {"version": "2.1.0", "integrity": "sha512-a", "license": "MIT"},
+            "node_modules/@scope/tool": {"version": "1.0.0", "integrity": "sha512-b"},
+            "node_modules/old": {"name": "logger", "version": "1.0.0", "integrity": "sha512-c"},
+        }
+    }
+    packages = record_tarball_urls(lock)["packages"]
+    assert packages["node_modules/@acme/api"] == {"resolved": "packages/api", "link": True}
+    assert list(packages["node_modules/logger"]) == ["version", "resolved", "integrity", "license"]
+    assert (
+        packages["node_modules/logger"]["resolved"] == "https://registry.npmjs.org/logger/-/logger-2.1.0.tgz"
+    )
+    assert packages["node_modules/@scope/tool"]["resolved"] == (
+        "https://registry.npmjs.org/@scope/tool/-/tool-1.0.0.tgz"
+    )
+    # An alias (`"old": "npm:logger@1"`) is fetched under the package's own name.
+    assert packages["node_modules/old"]["resolved"] == "https://registry.npmjs.org/logger/-/logger-1.0.0.tgz"
