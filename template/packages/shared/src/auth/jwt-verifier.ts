@@ -5,6 +5,8 @@ import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 export interface VerifierOptions {
   issuer: string;
   audience: string;
+  /** Verified tokens remembered at most (10,000 by default); past that, the oldest goes first. */
+  remembered?: number;
 }
 
 export interface VerifiedToken {
@@ -23,9 +25,6 @@ export const ACCESS_TOKEN_ALGORITHM = 'ES256';
 export const remoteKeys = (jwksUrl: string): JWTVerifyGetKey =>
   createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
 
-// Verified tokens remembered at most; past that, the oldest is forgotten first.
-const VERIFIED_MAX = 10_000;
-
 /**
  * Verifies access tokens: signature by one of `keys`, ES256 only, issuer, audience and expiry.
  * A token verified once is taken again without its signature check (an ES256 verification, the
@@ -35,6 +34,7 @@ const VERIFIED_MAX = 10_000;
  */
 export function createJwtVerifier(keys: JWTVerifyGetKey, options: VerifierOptions) {
   const verified = new Map<string, VerifiedToken>();
+  const remembered = options.remembered ?? 10_000;
   return async (token: string): Promise<VerifiedToken> => {
     const digest = createHash('sha256').update(token).digest('base64url');
     const known = verified.get(digest);
@@ -51,7 +51,7 @@ export function createJwtVerifier(keys: JWTVerifyGetKey, options: VerifierOption
       tokenId: String(payload.jti),
       expiresAt: Number(payload.exp),
     };
-    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value ?? '');
+    if (verified.size >= remembered) verified.delete(verified.keys().next().value ?? '');
     verified.set(digest, result);
     return { ...result };
   };

@@ -49,6 +49,21 @@ describe('createJwtVerifier', () => {
     expect(lookups()).toBe(2);
   });
 
+  it('remembers a bounded number of tokens, forgetting the oldest first', async () => {
+    const { keys, sign, lookups } = await signer();
+    const verify = createJwtVerifier(keys, { ...SETTINGS, remembered: 2 });
+    const expiresAt = Math.floor(Date.now() / 1000) + 60;
+    const [oldest, middle, newest] = await Promise.all([1, 2, 3].map(() => sign(expiresAt)));
+    for (const token of [oldest, middle, newest]) await verify(token ?? '');
+    expect(lookups()).toBe(3);
+
+    await verify(middle ?? '');
+    await verify(newest ?? '');
+    expect(lookups()).toBe(3);
+    await verify(oldest ?? '');
+    expect(lookups()).toBe(4);
+  });
+
   it('remembers nothing of a token that fails its check', async () => {
     const { keys, sign, lookups } = await signer();
     const verify = createJwtVerifier(keys, { ...SETTINGS, audience: 'another-api' });
