@@ -69,6 +69,26 @@ def _reachable(packages: dict[str, Any], roots: Iterable[str]) -> set[str]:
     return seen
 
 
+# ICU's root collation order of the ASCII punctuation that can appear in a package's location; digits
+# come after it, then letters. npm orders a lock's `packages` by `localeCompare` in English, that
+# collation: with it, a render's lock is in the order npm would write it, so npm's next write of the
+# lock moves nothing.
+_PUNCTUATION = "_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
+
+
+def _npm_order(location: str) -> tuple[tuple[int, ...], tuple[bool, ...]]:
+    """A sort key that orders locations as npm does: by character, then lowercase before capital."""
+    weights = tuple(
+        _PUNCTUATION.index(char)
+        if char in _PUNCTUATION
+        else 100 + int(char)
+        if char.isdigit()
+        else 200 + ord(char.lower())
+        for char in location
+    )
+    return weights, tuple(char.isupper() for char in location)
+
+
 def _rename(text: str, slug: str, scope: str) -> str:
     # The placeholders only occur as whole JSON strings or as the scope part of a package name.
     return (
@@ -100,7 +120,8 @@ def cut_lock(
     # npm links every workspace into node_modules, whether or not anything depends on it.
     links = [location for location, entry in packages.items() if entry.get("link")]
     reachable = _reachable(packages, [*present, *links])
-    lock["packages"] = {location: entry for location, entry in packages.items() if location in reachable}
+    # The project's scope takes the placeholder's place, and not always its place in the order.
+    lock["packages"] = {location: packages[location] for location in sorted(reachable, key=_npm_order)}
     return lock
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from extensions.lockfile import cut_lock
+from extensions.lockfile import LOCK_DIR, _npm_order, cut_lock
 from scripts.lock import record_tarball_urls
 from tests.unit.fixture_templates import FIXTURES, RenderFixture
 
@@ -94,3 +94,17 @@ def test_regenerated_locks_record_each_registry_tarball_where_npm_puts_it() -> N
     )
     # An alias (`"old": "npm:logger@1"`) is fetched under the package's own name.
     assert packages["node_modules/old"]["resolved"] == "https://registry.npmjs.org/logger/-/logger-1.0.0.tgz"
+
+
+def test_packages_are_in_the_order_npm_writes_them() -> None:
+    # The stored locks are as npm wrote them: the key reproduces npm's order of their 592 locations,
+    # where Python's own order of strings does not.
+    for stored in sorted(LOCK_DIR.glob("node*.json")):
+        locations = list(json.loads(stored.read_text(encoding="utf-8"))["packages"])
+        assert sorted(locations, key=_npm_order) == locations
+        assert sorted(locations) != locations
+    # A scope that sorts elsewhere than the placeholder's: its links move to where npm puts them.
+    for scope in ("@aaa", "@zzz"):
+        lock = cut_lock(STORED, scope, "acme-hub", "MIT", ["shared", "api"])
+        locations = list(lock["packages"])
+        assert sorted(locations, key=_npm_order) == locations
