@@ -14,7 +14,12 @@ measured server and its baseline, and each figure is the median of its rounds:
 - sign-in latency (p50/p95/p99) with 10 connections;
 - a failed sign-in with an unknown email against one with a wrong password (one connection, p50
   ratio: near 1.0 means the answer time does not tell which emails have accounts);
-- resident memory of each service, idle and after the load.
+- resident memory of each service, idle and after the load;
+- `npm ci` of the render with a cold cache, with the lock as rendered (each package's tarball URL
+  in `resolved`) and with `resolved` taken out, in alternating rounds: seconds and requests;
+- the generator's ceiling: wrk against nginx answering a fixed 200 on the server core. A figure
+  is only the server's when the generator could go at least CEILING_FACTOR times faster: below
+  that, the run stops with an error instead of reporting a ratio the generator limited.
 
 Figures depend on the machine; the ratios are what compare across machines.
 """
@@ -68,6 +73,86 @@ def wait_ready(url: str) -> None:
 
 ROUNDS = 3
 SERVER_CORE, LOAD_CORE = "0", "1"
+CEILING_FACTOR = 5
+NGINX_CONFIG = """daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {folder}; proxy_temp_path {folder}; fastcgi_temp_path {folder};
+  uwsgi_temp_path {folder}; scgi_temp_path {folder};
+  server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok"; }} }}
+}}
+"""
+
+
+def without_resolved(lock: Path) -> None:
+    """The lock as npm writes it with omit-lockfile-registry-resolved: no registry tarball URLs."""
+    data = json.loads(lock.read_text(encoding="utf-8"))
+    for entry in data["packages"].values():
+        if not entry.get("link"):
+            entry.pop("resolved", None)
+    lock.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def cold_installs(project: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
+    """`npm ci` with an empty cache, with the lock's `resolved` URLs and without, alternating:
+    median seconds and the requests npm made (its `http fetch` lines)."""
+    variants = {"with resolved": work / "install-resolved", "without resolved": work / "install-bare"}
+    for folder in variants.values():
+        shutil.copytree(project, folder, ignore=shutil.ignore_patterns("node_modules", "dist"))
+    without_resolved(variants["without resolved"] / "package-lock.json")
+    runs: dict[str, list[tuple[float, int]]] = {name: [] for name in variants}
+    for round_ in range(2):
+        for name, folder in variants.items():
+            cache = work / f"npm-cache-{round_}-{name.replace(' ', '-')}"
+            started = time.perf_counter()
+            output = subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=http", "--cache", str(cache)],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            seconds = time.perf_counter() - started
+            runs[name].append((seconds, (output.stdout + output.stderr).count("http fetch GET")))
+            shutil.rmtree(cache)
+            shutil.rmtree(folder / "node_modules")
+    return {
+        name: {
+            "seconds": statistics.median(seconds for seconds, _ in figures),
+            "requests": max(requests for _, requests in figures),
+        }
+        for name, figures in runs.items()
+    }
+
+
+def generator_ceiling(folder: Path, seconds: int) -> float:
+    """Requests per second wrk reaches against the cheapest server there is, on the server core."""
+    port = free_port()
+    folder.mkdir()
+    config = folder / "nginx.conf"
+    config.write_text(NGINX_CONFIG.format(folder=folder, port=port), encoding="utf-8")
+    server = subprocess.Popen(["taskset", "-c", SERVER_CORE, "nginx", "-c", str(config)])
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/")
+        wrk(f"http://127.0.0.1:{port}/", 50, 2)
+        return statistics.median(wrk(f"http://127.0.0.1:{port}/", 50, seconds)["rps"] for _ in range(ROUNDS))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)
+
+
+def check_ceiling(ceiling: float, throughput: dict[str, Any]) -> None:
+    limited = {name: r["rps"] for name, r in throughput.items() if r["rps"] * CEILING_FACTOR > ceiling}
+    if limited:
+        raise SystemExit(
+            f"the load generator reaches {ceiling:,.0f} requests/s, less than {CEILING_FACTOR}x "
+            f"what these measured: {limited}; their ratios would be the generator's, not the servers'"
+        )
 
 
 def wrk(
@@ -139,6 +224,10 @@ def write_report(results: dict[str, Any]) -> None:
         f"| {name} | {m['idle']:.0f} | {m['loaded']:.0f} |" for name, m in results["resident_mib"].items()
     ]
     sign_in = results["sign_in"]
+    installs = [
+        f"| {name} | {figures['seconds']:.0f} | {figures['requests']} |"
+        for name, figures in results["npm_ci_cold"].items()
+    ]
     (BENCH / "README.md").write_text(
         "\n".join(
             [
@@ -151,6 +240,9 @@ def write_report(results: dict[str, Any]) -> None:
                 f"- machine: {results['machine']}",
                 f"- date: {results['date']}; commit: {results['commit']}",
                 f"- method: {results['method']}",
+                f"- generator ceiling: wrk reaches {results['generator_ceiling_rps']:,.0f} requests/s "
+                "against nginx answering a fixed 200 on the server core, at least "
+                f"{CEILING_FACTOR}x the rate of every service measured below (the run fails otherwise)",
                 "",
                 "## Throughput at 50 connections",
                 "",
@@ -167,6 +259,15 @@ def write_report(results: dict[str, Any]) -> None:
                 f"an unknown email takes {results['failed_sign_in_unknown_over_wrong_p50']:.2f} times one "
                 "with a wrong password (p50, one connection): the answer time does not tell which emails "
                 "have accounts.",
+                "",
+                "## `npm ci` of the default render, cold cache",
+                "",
+                "| lock | seconds | requests |",
+                "|---|---|---|",
+                *installs,
+                "",
+                "The stored locks keep `resolved` (scripts/lock.py): without it npm asks the registry for",
+                "each package's metadata before fetching its tarball.",
                 "",
                 "## Resident memory (MiB)",
                 "",
@@ -206,6 +307,7 @@ def main() -> int:
         work = Path(tmp)
         project = render(work / "project", {}, src=snapshot(work / "template"))
         env = node_env(24, CACHE_DIR / "npm")
+        installs = cold_installs(project, work, env)
         for command in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "build"]):
             subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
         shutil.copy(BENCH / "bare-server.mjs", project / "bare-server.mjs")
@@ -307,6 +409,8 @@ def main() -> int:
                 for process in processes.values():
                     process.send_signal(signal.SIGTERM)
                     process.wait(timeout=15)
+        ceiling = generator_ceiling(work / "nginx", seconds)
+    check_ceiling(ceiling, throughput)
     results = {
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -315,6 +419,8 @@ def main() -> int:
         ).stdout.strip(),
         "method": f"servers on core {SERVER_CORE}, wrk on core {LOAD_CORE}; {seconds} s a round, "
         f"median of {ROUNDS} alternating rounds after a warm-up",
+        "generator_ceiling_rps": ceiling,
+        "npm_ci_cold": installs,
         "throughput": throughput,
         "sign_in": login,
         "failed_sign_in_unknown_over_wrong_p50": unknown["p50_ms"] / wrong["p50_ms"],
