@@ -20,7 +20,6 @@ from jinja2.ext import Extension
 LOCK_DIR = Path(__file__).parent / "locks"
 PLACEHOLDER_SLUG = "lockgen"
 PLACEHOLDER_SCOPE = "@lockgen"
-_DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 
 
 @cache
@@ -43,30 +42,112 @@ def _workspace_of(location: str) -> str:
     return "/".join(location.split("/")[:2])
 
 
-def _reachable(packages: dict[str, Any], roots: Iterable[str]) -> set[str]:
-    seen: set[str] = set()
+def _edges(location: str, entry: dict[str, Any]) -> dict[str, str]:
+    """Each dependency name of a package -> the kind of its edge, as npm's arborist loads them: a
+    later field's edge replaces an earlier one's, and only the project and its workspaces have
+    devDependencies installed."""
+    kinds: dict[str, str] = {}
+    optional_peers = entry.get("peerDependenciesMeta", {})
+    for name in entry.get("peerDependencies", {}):
+        kinds[name] = "peerOptional" if optional_peers.get(name, {}).get("optional") else "peer"
+    kinds |= dict.fromkeys(entry.get("dependencies", {}), "prod")
+    kinds |= dict.fromkeys(entry.get("optionalDependencies", {}), "optional")
+    if "node_modules/" not in location:
+        kinds |= dict.fromkeys(entry.get("devDependencies", {}), "dev")
+    return kinds
+
+
+_FLAGS = ("dev", "optional", "devOptional", "peer")
+
+
+def _targets(packages: dict[str, Any], location: str) -> list[tuple[str, str]]:
+    """Where each edge of a package leads (a link leads to its workspace), and the edge's kind."""
+    entry = packages[location]
+    if entry.get("link"):
+        return [(entry["resolved"], "prod")]
+    return [
+        (found, kind)
+        for name, kind in _edges(location, entry).items()
+        if (found := resolve(packages, location, name)) is not None
+    ]
+
+
+def _installed(packages: dict[str, Any], roots: Iterable[str]) -> dict[str, set[str]]:
+    """What npm installs from `roots` (the project, its workspaces and their links), each with the
+    flags npm gives it (its calc-dep-flags). An optional peer dependency installs nothing by
+    itself, but once installed it is reached through it too. A flag stays on a package until a
+    path that is not of its kind reaches it."""
+    installed = set(roots)
+    stack = list(roots)
+    while stack:
+        for target, kind in _targets(packages, stack.pop()):
+            if kind != "peerOptional" and target not in installed:
+                installed.add(target)
+                stack.append(target)
+    flags = {location: set(_FLAGS) for location in installed} | {location: set() for location in roots}
     stack = list(roots)
     while stack:
         location = stack.pop()
-        if location in seen:
-            continue
-        seen.add(location)
-        entry = packages[location]
-        if entry.get("link"):
-            stack.append(entry["resolved"])
-            continue
-        # devDependencies of third-party packages are never installed; only the project's own count.
-        fields = (
-            _DEPENDENCY_FIELDS
-            if not location.startswith("node_modules/")
-            else ("dependencies", "optionalDependencies", "peerDependencies")
-        )
-        for field in fields:
-            for name in entry.get(field, {}):
-                found = resolve(packages, location, name)
-                if found is not None:
-                    stack.append(found)
-    return seen
+        given = flags[location]
+        for target, kind in _targets(packages, location):
+            if target not in installed:
+                continue
+            dev, optional = kind == "dev", kind in ("optional", "peerOptional")
+            peer = kind in ("peer", "peerOptional")
+            kept = {
+                flag
+                for flag in flags[target]
+                if flag in given
+                or (flag == "dev" and dev)
+                or (flag == "optional" and optional)
+                or (flag == "devOptional" and (dev or optional))
+                or (flag == "peer" and peer)
+            }
+            if kept != flags[target]:
+                flags[target] = kept
+                stack.append(target)
+    return flags
+
+
+# The keys npm writes in alphabetical order after a package's identity (version, resolved,
+# integrity), among which it puts the flags; the package's own fields follow, in its order.
+_IDENTITY_KEYS = {"name", "version", "resolved", "integrity"}
+_SORTED_KEYS = {
+    "cpu",
+    "dev",
+    "devOptional",
+    "funding",
+    "hasInstallScript",
+    "libc",
+    "license",
+    "optional",
+    "os",
+    "peer",
+}
+
+
+def _with_flags(entry: dict[str, Any], flags: set[str]) -> dict[str, Any]:
+    """The entry with the flags npm writes for `flags`, where npm writes them."""
+    written = {"dev"} & flags | {"optional"} & flags | {"peer"} & flags
+    if "devOptional" in flags and not {"dev", "optional"} & flags:
+        written.add("devOptional")
+    items = [(key, value) for key, value in entry.items() if key not in _FLAGS]
+    identity = 0
+    while identity < len(items) and items[identity][0] in _IDENTITY_KEYS:
+        identity += 1
+    for flag in sorted(written):
+        # The sorted run ends at the first key outside it, or at one out of alphabetical order
+        # (a package's own `funding` after its `license`).
+        end = identity
+        while (
+            end < len(items)
+            and items[end][0] in _SORTED_KEYS
+            and (end == identity or items[end - 1][0] < items[end][0])
+        ):
+            end += 1
+        at = next((index for index in range(identity, end) if items[index][0] > flag), end)
+        items.insert(at, (flag, True))
+    return dict(items)
 
 
 # ICU's root collation order of the ASCII punctuation that can appear in a package's location; digits
@@ -119,10 +200,26 @@ def cut_lock(
         packages[location]["license"] = license_id
     # npm links every workspace into node_modules, whether or not anything depends on it.
     links = [location for location, entry in packages.items() if entry.get("link")]
-    reachable = _reachable(packages, [*present, *links])
+    installed = _installed(packages, [*present, *links])
     # The project's scope takes the placeholder's place, and not always its place in the order.
-    lock["packages"] = {location: packages[location] for location in sorted(reachable, key=_npm_order)}
+    lock["packages"] = {
+        location: _with_flags(packages[location], installed[location])
+        if "node_modules/" in location and not packages[location].get("link")
+        else _sorted_dependencies(packages[location])
+        for location in sorted(installed, key=_npm_order)
+    }
     return lock
+
+
+def _sorted_dependencies(entry: dict[str, Any]) -> dict[str, Any]:
+    """The project's or a workspace's entry with its dependencies in npm's order: the project's
+    scope moved its own packages' names."""
+    return {
+        key: dict(sorted(value.items(), key=lambda item: _npm_order(item[0])))
+        if key in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+        else value
+        for key, value in entry.items()
+    }
 
 
 def package_lock(node_major: int, scope: str, slug: str, license_id: str, workspaces: Iterable[str]) -> str:

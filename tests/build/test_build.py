@@ -29,7 +29,17 @@ def test_runs_on_the_node_major_the_answers_name(installed: Install, combination
 
 @pytest.mark.parametrize("combination", build_params())
 def test_installed_tree_is_complete_and_valid(installed: Install, combination: str) -> None:
-    installed(combination).run("npm", "ls", "--all")
+    project = installed(combination)
+    project.run("npm", "ls", "--all")
+    # The rendered lock is the one npm would write: its next write changes nothing, so a user's
+    # first `npm install` leaves it alone (and a later `copier update` has nothing to merge there).
+    lock = project.path / "package-lock.json"
+    rendered = lock.read_text(encoding="utf-8")
+    project.run(
+        "npm", "install", "--package-lock-only", "--ignore-scripts",
+        npm_config_omit_lockfile_registry_resolved="false",
+    )  # fmt: skip
+    assert lock.read_text(encoding="utf-8") == rendered
 
 
 @pytest.mark.parametrize("combination", build_params())

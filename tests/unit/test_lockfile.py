@@ -108,3 +108,13 @@ def test_packages_are_in_the_order_npm_writes_them() -> None:
         lock = cut_lock(STORED, scope, "acme-hub", "MIT", ["shared", "api"])
         locations = list(lock["packages"])
         assert sorted(locations, key=_npm_order) == locations
+
+
+def test_every_workspace_kept_gives_back_the_lock_npm_wrote() -> None:
+    # Flags recomputed from the graph (dev, optional, devOptional, peer) and their places in each
+    # entry are npm's own on the whole graph; tests/build checks smaller renders against npm.
+    everything = ["shared", "auth-service", "core-service", "mcp-server", "frontend"]
+    for stored in sorted(LOCK_DIR.glob("node*.json")):
+        text = stored.read_text(encoding="utf-8")
+        cut = cut_lock(text, "@lockgen", "lockgen", "MIT", everything)
+        assert json.dumps(cut["packages"], indent=2) == json.dumps(json.loads(text)["packages"], indent=2)
