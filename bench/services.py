@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from extensions.lockfile import lock_text
 from scripts.node_toolchain import CACHE_DIR, node_env
 from scripts.render import render, snapshot
 from tests.servers import free_port, postgres, redis
@@ -94,7 +95,7 @@ def without_resolved(lock: Path) -> None:
     for entry in data["packages"].values():
         if not entry.get("link"):
             entry.pop("resolved", None)
-    lock.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    lock.write_text(lock_text(data), encoding="utf-8")
 
 
 def cold_installs(project: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from jinja2.ext import Extension
 LOCK_DIR = Path(__file__).parent / "locks"
 PLACEHOLDER_SLUG = "lockgen"
 PLACEHOLDER_SCOPE = "@lockgen"
+_DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 
 
 @cache
@@ -77,20 +78,20 @@ def _installed(packages: dict[str, Any], roots: Iterable[str]) -> dict[str, set[
     flags npm gives it (its calc-dep-flags). An optional peer dependency installs nothing by
     itself, but once installed it is reached through it too. A flag stays on a package until a
     path that is not of its kind reaches it."""
-    installed = set(roots)
+    edges = {location: _targets(packages, location) for location in roots}
     stack = list(roots)
     while stack:
-        for target, kind in _targets(packages, stack.pop()):
-            if kind != "peerOptional" and target not in installed:
-                installed.add(target)
+        for target, kind in edges[stack.pop()]:
+            if kind != "peerOptional" and target not in edges:
+                edges[target] = _targets(packages, target)
                 stack.append(target)
-    flags = {location: set(_FLAGS) for location in installed} | {location: set() for location in roots}
+    flags = {location: set(_FLAGS) for location in edges} | {location: set() for location in roots}
     stack = list(roots)
     while stack:
         location = stack.pop()
         given = flags[location]
-        for target, kind in _targets(packages, location):
-            if target not in installed:
+        for target, kind in edges[location]:
+            if target not in edges:
                 continue
             dev, optional = kind == "dev", kind in ("optional", "peerOptional")
             peer = kind in ("peer", "peerOptional")
@@ -128,7 +129,7 @@ _SORTED_KEYS = {
 
 def _with_flags(entry: dict[str, Any], flags: set[str]) -> dict[str, Any]:
     """The entry with the flags npm writes for `flags`, where npm writes them."""
-    written = {"dev"} & flags | {"optional"} & flags | {"peer"} & flags
+    written = flags & {"dev", "optional", "peer"}
     if "devOptional" in flags and not {"dev", "optional"} & flags:
         written.add("devOptional")
     items = [(key, value) for key, value in entry.items() if key not in _FLAGS]
@@ -216,16 +217,20 @@ def _sorted_dependencies(entry: dict[str, Any]) -> dict[str, Any]:
     scope moved its own packages' names."""
     return {
         key: dict(sorted(value.items(), key=lambda item: _npm_order(item[0])))
-        if key in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+        if key in _DEPENDENCY_FIELDS
         else value
         for key, value in entry.items()
     }
 
 
-def package_lock(node_major: int, scope: str, slug: str, license_id: str, workspaces: Iterable[str]) -> str:
-    """The package-lock.json text for a render, ending with a newline as npm writes it."""
-    lock = cut_lock(_stored_lock(int(node_major)), scope, slug, license_id, workspaces)
+def lock_text(lock: dict[str, Any]) -> str:
+    """A lock as npm writes it: two-space JSON, characters unescaped, a final newline."""
     return json.dumps(lock, indent=2, ensure_ascii=False) + "\n"
+
+
+def package_lock(node_major: int, scope: str, slug: str, license_id: str, workspaces: Iterable[str]) -> str:
+    """The package-lock.json text for a render."""
+    return lock_text(cut_lock(_stored_lock(int(node_major)), scope, slug, license_id, workspaces))
 
 
 class LockfileExtension(Extension):

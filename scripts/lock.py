@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from extensions.lockfile import LOCK_DIR, PLACEHOLDER_SCOPE, PLACEHOLDER_SLUG
+from extensions.lockfile import LOCK_DIR, PLACEHOLDER_SCOPE, PLACEHOLDER_SLUG, lock_text
 from scripts.node_toolchain import node_env
 from scripts.render import render, snapshot
 
@@ -52,9 +52,7 @@ def regenerate(major: int) -> Path:
             check=True,
         )
         lock = json.loads((project / "package-lock.json").read_text(encoding="utf-8"))
-        stored.write_text(
-            json.dumps(record_tarball_urls(lock), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        stored.write_text(lock_text(record_tarball_urls(lock)), encoding="utf-8")
     return stored
 
 
