@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import compose
+import pytest
 
 from extensions.catalogue import NGINX_IMAGE, NODE_VERSIONS, POSTGRES_IMAGE, REDIS_IMAGE, node_image
 from scripts.node_toolchain import CACHE_DIR, unpacked
@@ -46,6 +47,7 @@ BASE_IMAGE = "sah-standin/debian:bookworm"
 BASE_VERSION = "bookworm-minbase-1"
 BRIDGE_ADDRESS = "172.17.0.1"  # docker0 in the namespace: nothing else uses that range there
 BRIDGED = {"registry.npmjs.org": 443, "deb.debian.org": 80}
+APT_PROXY_ADDRESS, APT_PROXY_PORT = "10.254.254.1", 3142  # on the namespace's loopback
 BUILD_HOSTS = [argument for host in BRIDGED for argument in ("--add-host", f"{host}:{BRIDGE_ADDRESS}")]
 REGISTRY = "localhost:5000"
 REQUIRED_COMMANDS = ("dockerd", "docker", "nsenter", "ip", "socat", "debootstrap", "docker-registry")
@@ -124,38 +126,58 @@ class Engine:
         wait_until(lambda: port_open(local), f"the forward to {port}", timeout=10)
         return local
 
+    def relay(self, address: str, port: int, host: str) -> subprocess.Popen[bytes]:
+        """A listener on `address`:`port` in the namespace that passes every connection on to the
+        machine's bridge to `host` (one of BRIDGED); returns once it listens."""
+        listener = self.background(
+            self.inside(
+                "socat",
+                f"TCP-LISTEN:{port},bind={address},fork,reuseaddr",
+                f"UNIX-CONNECT:{self.folder / f'{host}.sock'}",
+            ),
+            self.folder / "socat.log",
+        )
+
+        def listening() -> bool:
+            shown = subprocess.run(
+                self.inside("ss", "-Hltn", f"sport = :{port}"), capture_output=True, text=True, check=False
+            )
+            return address in shown.stdout
+
+        wait_until(listening, f"the namespace side of the bridge to {host}", timeout=10)
+        return listener
+
+    def unrelay(self, listener: subprocess.Popen[bytes]) -> None:
+        stop(listener)
+        self.processes.remove(listener)
+
     @contextlib.contextmanager
     def bridged(self) -> Iterator[None]:
         """The registries reachable from builds, for the duration of the block. Not for longer: the
         namespace side listens on docker0's ports 443 and 80, which the production stack publishes."""
-        listeners = []
-        for host, port in BRIDGED.items():
-            listener = self.background(
-                self.inside(
-                    "socat",
-                    f"TCP-LISTEN:{port},bind={BRIDGE_ADDRESS},fork,reuseaddr",
-                    f"UNIX-CONNECT:{self.folder / f'{host}.sock'}",
-                ),
-                self.folder / "socat.log",
-            )
-            listeners.append(listener)
-
-            def listening(port: int = port) -> bool:
-                shown = subprocess.run(
-                    self.inside("ss", "-Hltn", f"sport = :{port}"),
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                return BRIDGE_ADDRESS in shown.stdout
-
-            wait_until(listening, f"the namespace side of the bridge to {host}", timeout=10)
+        listeners = [self.relay(BRIDGE_ADDRESS, port, host) for host, port in BRIDGED.items()]
         try:
             yield
         finally:
             for listener in listeners:
-                stop(listener)
-                self.processes.remove(listener)
+                self.unrelay(listener)
+
+    @contextlib.contextmanager
+    def apt_proxy(self) -> Iterator[str]:
+        """Debian's mirror as an HTTP proxy for apt in containers (apt sends a proxy its requests
+        whole, which the mirror answers as it would direct ones), for the duration of the block:
+        its URL. On an address of the namespace's loopback, not docker0's: a container that runs a
+        Docker Engine of its own has a docker0 of its own, with docker0's usual address."""
+        subprocess.run(
+            self.inside("ip", "address", "replace", f"{APT_PROXY_ADDRESS}/32", "dev", "lo"),
+            check=True,
+            capture_output=True,
+        )
+        listener = self.relay(APT_PROXY_ADDRESS, APT_PROXY_PORT, "deb.debian.org")
+        try:
+            yield f"http://{APT_PROXY_ADDRESS}:{APT_PROXY_PORT}/"
+        finally:
+            self.unrelay(listener)
 
     def build(self, *arguments: str | Path, cwd: Path | None = None) -> None:
         """`docker build` with the registries bridged in (BUILD_HOSTS names them)."""
@@ -190,22 +212,25 @@ def remove_stale_namespaces() -> None:
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout
     for line in listed.splitlines():
         name = line.split()[0] if line.strip() else ""
-        owner = name.removeprefix("sah-engine-")
-        if name.startswith("sah-engine-") and owner.isdigit() and not Path(f"/proc/{owner}").exists():
+        owner = name.rpartition("-")[2]
+        if name.startswith("sah-") and owner.isdigit() and not Path(f"/proc/{owner}").exists():
             subprocess.run(["ip", "netns", "delete", name], capture_output=True, check=False)
 
 
 @contextlib.contextmanager
-def running_engine() -> Iterator[Engine]:
-    """The daemon, its bridges and its registry, up for the duration of the block."""
+def running_engine(name: str = "engine") -> Iterator[Engine]:
+    """The daemon, its bridges and its registry, up for the duration of the block. Each `name` has
+    a data root of its own, so that engines of different names run side by side (one per xdist
+    worker), and keep their images apart."""
     STATE.mkdir(parents=True, exist_ok=True)
+    data_root = STATE / "docker" if name == "engine" else STATE / f"docker-{name}"
     # One daemon per data root: a second run on this machine waits here instead of corrupting it.
-    lock = (STATE / "lock").open("w")
+    lock = (STATE / ("lock" if name == "engine" else f"{name}.lock")).open("w")
     fcntl.flock(lock, fcntl.LOCK_EX)
     remove_stale_namespaces()
-    namespace = f"sah-engine-{os.getpid()}"
+    namespace = f"sah-{name}-{os.getpid()}"
     # Unix socket paths are short: the run folder lives under /run, not in the cache.
-    folder = Path(tempfile.mkdtemp(prefix="sah-engine-", dir="/run"))
+    folder = Path(tempfile.mkdtemp(prefix=f"sah-{name}-", dir="/run"))
     config = folder / "docker-config"
     (config / "cli-plugins").mkdir(parents=True)
     (config / "cli-plugins/docker-compose").symlink_to(COMPOSE_BINARY)
@@ -224,7 +249,7 @@ def running_engine() -> Iterator[Engine]:
         dockerd = engine.background(
             engine.inside(
                 "dockerd",
-                "--data-root", STATE / "docker",
+                "--data-root", data_root,
                 "--exec-root", folder / "exec",
                 "-H", f"unix://{folder}/docker.sock",
                 "--pidfile", folder / "docker.pid",
@@ -265,6 +290,19 @@ def running_engine() -> Iterator[Engine]:
         shutil.rmtree(folder, ignore_errors=True)
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
+
+
+@contextlib.contextmanager
+def engine_for_tests(name: str = "engine") -> Iterator[Engine]:
+    """`running_engine(name)` for a fixture: the test is skipped, with the reason, where the engine
+    cannot run here, and fails instead under SAH_ENGINE=required."""
+    reason = unavailable()
+    if reason is not None:
+        if required():
+            pytest.fail(f"SAH_ENGINE=required, but the Docker Engine cannot start: {reason}")
+        pytest.skip(reason)
+    with running_engine(name) as started:
+        yield started
 
 
 def remove_dangling_images(engine: Engine) -> None:
@@ -356,9 +394,8 @@ def node_context(version: str, folder: Path) -> Path:
     return context
 
 
-def ensure_standins(engine: Engine) -> None:
-    """Every pinned base image, built if missing or if its inputs changed, and the ones Compose
-    pulls pushed to the registry's Docker Hub mirror."""
+def ensure_base_image(engine: Engine) -> None:
+    """Debian 12 minbase (`BASE_IMAGE`), which every stand-in is built from."""
     if engine.image_label(BASE_IMAGE) != BASE_VERSION:
         with base_root().open("rb") as archive:
             imported = subprocess.run(
@@ -369,6 +406,12 @@ def ensure_standins(engine: Engine) -> None:
                 check=False,
             )
         assert imported.returncode == 0, imported.stderr
+
+
+def ensure_standins(engine: Engine) -> None:
+    """Every pinned base image, built if missing or if its inputs changed, and the ones Compose
+    pulls pushed to the registry's Docker Hub mirror."""
+    ensure_base_image(engine)
     with tempfile.TemporaryDirectory() as tmp:
         wanted = {node_image(major): f"node-{version}" for major, version in NODE_VERSIONS.items()}
         wanted |= {NGINX_IMAGE: "nginx", POSTGRES_IMAGE: "postgres", REDIS_IMAGE: "redis"}

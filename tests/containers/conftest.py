@@ -7,18 +7,13 @@ from collections.abc import Iterator
 import pytest
 
 from tests.containers.images import BuildImages, Images, build_images
-from tests.engine import Engine, ensure_standins, required, running_engine, unavailable
+from tests.engine import Engine, engine_for_tests, ensure_standins
 from tests.project import Render
 
 
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Engine]:
-    reason = unavailable()
-    if reason is not None:
-        if required():
-            pytest.fail(f"SAH_ENGINE=required, but the Docker Engine cannot start: {reason}")
-        pytest.skip(reason)
-    with running_engine() as started:
+    with engine_for_tests() as started:
         # Stand-ins for the pinned base images (tests/standins/README.md): nothing can be pulled.
         ensure_standins(started)
         yield started
