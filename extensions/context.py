@@ -72,6 +72,8 @@ def container(name: str) -> dict[str, Any]:
         "environment": environment,
         "secrets": [secret for _, secret in files] + ([DATABASE_CA] if service.database else []),
         "depends_on": [*(("postgres", "redis") if service.database else ()), *service.requires],
+        # The node image's unprivileged user, which the Dockerfiles run as: Swarm's secret files are its.
+        "user": 1000,
     }
 
 

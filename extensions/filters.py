@@ -99,27 +99,64 @@ def range_error(value: int, label: str, low: int, high: int, *, unit: str = "", 
     return f"{label} must be a whole number from {low} to {bound}."
 
 
-def pool_budget_error(pool_max: int, instances: int, max_connections: int, services: Iterable[str]) -> str:
-    """Explain why pools of `pool_max` would exceed PostgreSQL's max_connections, or return ""."""
+def database_holders(services: Iterable[str]) -> int:
+    """How many of the chosen services hold a database pool."""
+    return len([name for name in services if name in DATABASE_SERVICES])
+
+
+def pool_budget_error(
+    pool_max: int, instances: int, max_connections: int, services: Iterable[str], replicas: int = 1
+) -> str:
+    """Explain why pools of `pool_max` in `replicas` copies of each service would exceed PostgreSQL's
+    max_connections, or return ""."""
     if pool_max < 1:
         return "The pool maximum must be at least 1."
-    holders = len([name for name in services if name in DATABASE_SERVICES])
+    holders = database_holders(services)
     available = max_connections - RESERVED_CONNECTIONS
-    needed = holders * instances * pool_max
+    needed = holders * replicas * instances * pool_max
     if needed <= available:
         return ""
-    largest = available // (holders * instances)
+    largest = available // (holders * replicas * instances)
     remedy = (
         f"lower the pool maximum to {largest} or less, or raise postgres_max_connections"
         if largest >= 1
         else "raise postgres_max_connections or use fewer PM2 instances"
     )
+    copies = f" x {replicas} Swarm replicas" if replicas != 1 else ""
     return (
-        f"{holders} service{'s' if holders != 1 else ''} x {instances} PM2 instances x a pool of {pool_max} "
-        f"need {needed} connections, "
+        f"{holders} service{'s' if holders != 1 else ''}{copies} x {instances} PM2 instances x a pool of "
+        f"{pool_max} need {needed} connections, "
         f"more than max_connections {max_connections} minus {RESERVED_CONNECTIONS} reserved ({available}): "
         f"{remedy}."
     )
+
+
+# More replicas than this of one service is a cluster that has outgrown one PostgreSQL server.
+MAX_REPLICAS = 16
+
+
+def replicas_within_budget(
+    pool_max: int, instances: int, max_connections: int, services: Iterable[str]
+) -> int:
+    """The most Swarm replicas of every service whose pools fit max_connections (at least 1)."""
+    holders = database_holders(services)
+    if not holders:
+        return MAX_REPLICAS
+    fitting = (max_connections - RESERVED_CONNECTIONS) // (holders * instances * max(pool_max, 1))
+    return max(1, min(MAX_REPLICAS, fitting))
+
+
+def replica_budget_error(
+    replicas: int, pool_max: int, instances: int, max_connections: int, services: Iterable[str]
+) -> str:
+    """Explain why `replicas` Swarm replicas of every service are not allowed, or return ""."""
+    if out_of_range := range_error(replicas, "Swarm replicas", 1, MAX_REPLICAS):
+        return out_of_range
+    budget = pool_budget_error(pool_max, instances, max_connections, services, replicas)
+    if not budget:
+        return ""
+    fitting = replicas_within_budget(pool_max, instances, max_connections, services)
+    return f"{budget.removesuffix('.')}; or run at most {fitting} Swarm replica{'s' if fitting != 1 else ''}."
 
 
 # Letters that Unicode does not decompose into an ASCII letter and marks, as they are usually
@@ -182,5 +219,9 @@ class FiltersExtension(Extension):
         environment.filters["json_value"] = json_value
         environment.filters["pool_budget_error"] = pool_budget_error
         environment.filters["range_error"] = range_error
+        environment.filters["replica_budget_error"] = replica_budget_error
+        environment.filters["replicas_within_budget"] = replicas_within_budget
         # Which services hold database pools (and ship migrations in their images).
         environment.globals["database_services"] = DATABASE_SERVICES
+        environment.globals["reserved_connections"] = RESERVED_CONNECTIONS
+        environment.globals["max_replicas"] = MAX_REPLICAS

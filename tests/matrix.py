@@ -40,6 +40,7 @@ SUPPORTED_COMBINATIONS: dict[str, dict[str, Any]] = {
         "postgres_storage": "hdd",
     },
     "logs:none": {"log_aggregation": "none"},
+    "swarm:4-replicas": {"swarm_replicas": 4, "postgres_max_connections": 200},
     "registry:dockerhub": {
         "github_repository": "Acme-Labs/ai.hub",
         "image_registry": "docker.io/acmelabs",
@@ -108,6 +109,14 @@ UNSUPPORTED_COMBINATIONS: dict[str, tuple[dict[str, Any], str]] = {
         {"db_pool_min": 20},
         "pool minimum must be a whole number from 0 to 10 (the pool maximum).",
     ),
+    # Swarm replicas share the budget too: 2 services x 3 replicas x 2 instances x 10.
+    "swarm:over-budget": (
+        {"swarm_replicas": 3},
+        "2 services x 3 Swarm replicas x 2 PM2 instances x a pool of 10 need 120 connections, more than "
+        "max_connections 100 minus 10 reserved (90): lower the pool maximum to 7 or less, or raise "
+        "postgres_max_connections; or run at most 2 Swarm replicas.",
+    ),
+    "swarm:none": ({"swarm_replicas": 0}, "Swarm replicas must be a whole number from 1 to 16."),
     "pm2:zero": ({"pm2_instances": 0}, "PM2 instances must be a whole number from 1 to 32."),
     "postgres:tiny": (
         {"postgres_max_connections": 5},

@@ -136,18 +136,46 @@ def first_deploy_commands(operations: Path) -> str:
     return "\n".join(lines[:-1]) + "\n"
 
 
-@contextmanager
-def deployed(
-    engine: Engine, built: Images, folder: Path, adapt: Callable[[str], str] = lambda script: script
-) -> Iterator[Production]:
-    """The render's images pushed, the render copied to `folder` as the server's project, and the
-    first deploy run there (`adapt` names what a test must change in it); taken down after."""
+def push(engine: Engine, built: Images) -> None:
+    """The render's images in the engine's registry, as CI pushes them, once a session."""
     if not built.pushed:
         for tag in built.tags.values():
             engine.docker("push", tag)
             # Pulled back by the deploy: nothing of the build stays on the "server".
             engine.docker("image", "rm", tag)
         built.pushed = True
+
+
+def publish(
+    production: Production, tag: str, folder: Path, change: dict[str, str] | None = None
+) -> dict[str, str]:
+    """A release `tag` in the registry: every image of the stack with a label on top, and for the
+    services `change` names, that Dockerfile text as well. Returns each image's digest as the
+    registry gives it (`sha256:...`)."""
+    digests = {}
+    for service, image in production.images.items():
+        context = folder / f"{tag}-{service}"
+        context.mkdir(parents=True)
+        steps = [f"FROM {image}", f"LABEL org.opencontainers.image.version={tag}"]
+        if change and service in change:
+            user = production.engine.docker("image", "inspect", "--format", "{{.Config.User}}", image).stdout
+            steps += ["USER 0", change[service], f"USER {user.strip()}"]
+        (context / "Dockerfile").write_text("\n".join(steps) + "\n", encoding="utf-8")
+        target = f"{image.rsplit(':', 1)[0]}:{tag}"
+        production.engine.docker("build", "-t", target, context)
+        production.engine.docker("push", target)
+        pushed = production.engine.docker("image", "inspect", "--format", "{{index .RepoDigests 0}}", target)
+        digests[service] = pushed.stdout.strip().rsplit("@", 1)[1]
+    return digests
+
+
+@contextmanager
+def deployed(
+    engine: Engine, built: Images, folder: Path, adapt: Callable[[str], str] = lambda script: script
+) -> Iterator[Production]:
+    """The render's images pushed, the render copied to `folder` as the server's project, and the
+    first deploy run there (`adapt` names what a test must change in it); taken down after."""
+    push(engine, built)
     shutil.copytree(built.project, folder, ignore=shutil.ignore_patterns("node_modules", "dist", ".git"))
     script = adapt(first_deploy_commands(folder / "docs/operations.md"))
     identity = folder.parent / "identity" / "secrets.key"
@@ -183,6 +211,19 @@ def deployed(
     finally:
         stack.compose("down", "-v", "--timeout", "20", check=False)
         shutil.rmtree(stack.unlocked.parent, ignore_errors=True)
+
+
+def keep_figures(name: str, seconds: float | None, load: Load | None = None) -> None:
+    """A deploy's figures for bench/containers.py: its seconds, and the requests sent and failed
+    through the gateway meanwhile."""
+    recorded = json.loads(DEPLOYS.read_text(encoding="utf-8")) if DEPLOYS.is_file() else {}
+    recorded[name] = {
+        "seconds": None if seconds is None else round(seconds),
+        "requests": len(load.outcomes) if load else None,
+        "failed": len(load.failures()) if load else None,
+    }
+    DEPLOYS.parent.mkdir(parents=True, exist_ok=True)
+    DEPLOYS.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def healthy_services(production: Production) -> dict[str, str]:

@@ -23,13 +23,14 @@ from tests.client import Load
 from tests.containers.images import BuildImages
 from tests.containers.stack import (
     BACKENDS,
-    DEPLOYS,
     PASSWORD,
     Production,
     a_workspace,
     deployed,
     healthy_services,
+    keep_figures,
     paced,
+    publish,
 )
 from tests.engine import DOCKER_SETTINGS, Engine
 from tests.servers import SshServer, sshd
@@ -47,29 +48,6 @@ def production(
 ) -> Iterator[Production]:
     with deployed(engine, images(COMBINATION), tmp_path_factory.mktemp("deploys") / "platform") as stack:
         yield stack
-
-
-def publish(
-    production: Production, tag: str, folder: Path, change: dict[str, str] | None = None
-) -> dict[str, str]:
-    """A release `tag` in the registry: every image of the stack with a label on top, and for the
-    services `change` names, that Dockerfile text as well. Returns each image's digest as the
-    registry gives it (`sha256:...`)."""
-    digests = {}
-    for service, image in production.images.items():
-        context = folder / f"{tag}-{service}"
-        context.mkdir(parents=True)
-        steps = [f"FROM {image}", f"LABEL org.opencontainers.image.version={tag}"]
-        if change and service in change:
-            user = production.engine.docker("image", "inspect", "--format", "{{.Config.User}}", image).stdout
-            steps += ["USER 0", change[service], f"USER {user.strip()}"]
-        (context / "Dockerfile").write_text("\n".join(steps) + "\n", encoding="utf-8")
-        target = f"{image.rsplit(':', 1)[0]}:{tag}"
-        production.engine.docker("build", "-t", target, context)
-        production.engine.docker("push", target)
-        pushed = production.engine.docker("image", "inspect", "--format", "{{index .RepoDigests 0}}", target)
-        digests[service] = pushed.stdout.strip().rsplit("@", 1)[1]
-    return digests
 
 
 RUN_URL = "https://github.com/acme/acme-ai-hub/actions/runs/1"
@@ -135,17 +113,10 @@ def audit(production: Production) -> list[str]:
 
 
 def figures(name: str, production: Production, load: Load | None = None) -> None:
-    """A deploy's figures for bench/containers.py: its seconds (deploy.sh's audit line), and the
-    requests sent and failed through the gateway meanwhile."""
+    """A deploy's figures: its seconds (deploy.sh's audit line), and the requests sent and failed
+    through the gateway meanwhile."""
     line = audit(production)[-1]
-    seconds = int(line.rsplit("seconds=", 1)[1]) if "seconds=" in line else None
-    recorded = json.loads(DEPLOYS.read_text(encoding="utf-8")) if DEPLOYS.is_file() else {}
-    recorded[name] = {
-        "seconds": seconds,
-        "requests": len(load.outcomes) if load else None,
-        "failed": len(load.failures()) if load else None,
-    }
-    DEPLOYS.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    keep_figures(name, int(line.rsplit("seconds=", 1)[1]) if "seconds=" in line else None, load)
 
 
 def gateway_trouble(production: Production) -> str:

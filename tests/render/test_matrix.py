@@ -187,7 +187,8 @@ def test_compose_files_keep_data_services_private(case: tuple[Path, dict[str, An
 
 
 def test_connection_budget_holds(case: tuple[Path, dict[str, Any]]) -> None:
-    """Services x PM2 instances x pool max never exceeds max_connections minus the reserve."""
+    """Services x Swarm replicas x PM2 instances x pool max never exceeds max_connections minus the
+    reserve (one host runs one replica)."""
     project, _ = case
     recorded = load_yaml(project / ".copier-answers.yml")
     conf = (project / "infra/postgres/postgresql.conf").read_text(encoding="utf-8")
@@ -202,7 +203,10 @@ def test_connection_budget_holds(case: tuple[Path, dict[str, Any]]) -> None:
     instances = int(capture(r"^const instances = (\d+);$", ecosystem, re.MULTILINE))
     assert instances == recorded["pm2_instances"]
     assert "instances: 'max'" not in ecosystem
-    assert sum(pools) * instances <= max_connections - RESERVED_CONNECTIONS
+    stack = (project / "docker-stack.yml").read_text(encoding="utf-8")
+    replicas = {int(count) for count in re.findall(r"replicas: \$\{[A-Z_]+_REPLICAS:-(\d+)\}", stack)}
+    assert replicas == {recorded["swarm_replicas"]}
+    assert sum(pools) * replicas.pop() * instances <= max_connections - RESERVED_CONNECTIONS
 
 
 def test_answers_file_records_answers_and_no_secret(case: tuple[Path, dict[str, Any]]) -> None:

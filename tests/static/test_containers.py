@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from extensions.catalogue import DATABASE_SERVICES, SERVICE_NAMES
 from tests.dockerfiles import parse, stages
@@ -148,3 +149,112 @@ def test_production_compose_follows_the_hardening_policy(rendered: Render, combi
     logs = set() if recorded_answers(project)["log_aggregation"] == "none" else {"victorialogs", "vector"}
     assert set(services) == {"gateway", "postgres", "redis", *chosen, *migrations, *logs}
     assert set(services["gateway"]["depends_on"]) == set(chosen)
+
+
+def stack_config(project: Path) -> dict[str, Any]:
+    """docker-stack.yml as `docker stack config` reads it (the version 3 schema Swarm validates
+    against), with every variable scripts/swarm/deploy.sh sets given a value. No engine needed."""
+    stack = (project / "docker-stack.yml").read_text(encoding="utf-8")
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", stack)) - {"IMAGE_REGISTRY"}
+    values = {
+        name: "sha256:" + "ab" * 32 if name.endswith("_DIGEST") else "0123456789ab" for name in required
+    }
+    result = subprocess.run(
+        ["docker", "stack", "config", "-c", "docker-stack.yml"],
+        cwd=project,
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(project), **IMAGE_ENV, **values},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def seconds(duration: str) -> int:
+    """A Go duration as `docker stack config` prints it ("1m30s") in seconds."""
+    return sum(
+        int(amount) * {"h": 3600, "m": 60, "s": 1}[unit]
+        for amount, unit in re.findall(r"(\d+)([hms])", duration)
+    )
+
+
+def assert_swarm_service(name: str, service: dict[str, Any], replicas: int, slug: str) -> None:
+    deploy = service["deploy"]
+    assert not {"depends_on", "profiles", "restart", "security_opt", "tmpfs", "shm_size"} & set(service), name
+    assert service.get("read_only") is True, name
+    assert service.get("cap_drop") == ["ALL"], name
+    assert not service.get("cap_add"), name
+    assert deploy["endpoint_mode"] == "dnsrr", name
+    assert {"cpus", "memory", "pids"} <= set(deploy["resources"]["limits"]), name
+    assert deploy["restart_policy"]["condition"] == "any", name
+    health = service["healthcheck"]
+    window = seconds(health.get("start_period", "0s")) + health["retries"] * seconds(health["interval"])
+    update, rollback = deploy["update_config"], deploy["rollback_config"]
+    # Swarm judges a new task over the monitor window: it must cover the health check's.
+    assert update["failure_action"] == "rollback", name
+    assert seconds(update["monitor"]) > window, name
+    assert rollback["failure_action"] == "pause", name
+    # A second task beside the first needs a second volume or host port: those three replace in place.
+    order = "stop-first" if name in {"gateway", "postgres", "redis"} else "start-first"
+    assert update["order"] == rollback["order"] == order, name
+    constraints = deploy.get("placement", {}).get("constraints", [])
+    if name in {"postgres", "redis"}:
+        assert constraints == [f"node.labels.{slug}.data == true"], name
+    elif name == "gateway":
+        assert constraints == [f"node.labels.{slug}.edge == true"], name
+        assert {(port["published"], port["target"], port["mode"]) for port in service["ports"]} == {
+            (80, 8080, "host"),
+            (443, 8443, "host"),
+        }
+    else:
+        assert not constraints, name
+        assert re.fullmatch(rf"ghcr\.io/acme/{slug}-{name}@sha256:[0-9a-f]{{64}}", service["image"]), name
+    assert deploy.get("replicas", 1) == (replicas if name in SERVICE_NAMES else 1), name
+    scratch = [mount["target"] for mount in service["volumes"] if mount["type"] == "tmpfs"]
+    assert "/tmp" in scratch, name  # noqa: S108 (a tmpfs of the container, not of this machine)
+    owner = "999" if name in {"postgres", "redis"} else "1000"
+    for secret in service.get("secrets", []):
+        assert (secret["uid"], secret["gid"], secret["mode"]) == (owner, owner, 0o400), f"{name}: {secret}"
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS)
+def test_the_swarm_stack_runs_the_production_definitions_as_swarm_needs_them(
+    rendered: Render, combination: str
+) -> None:
+    project = rendered(combination)
+    answers = recorded_answers(project)
+    stack = stack_config(project)
+    # Compose prints `$$` (a literal dollar) as written; `docker stack config` prints what runs.
+    written = compose(
+        project, "docker-compose.prod.yml", "--profile", "migrate", "config", "--format", "json"
+    ).stdout
+    production = json.loads(written.replace("$$", "$"))
+    for name, service in stack["services"].items():
+        assert_swarm_service(name, service, answers["swarm_replicas"], answers["project_slug"])
+        # The same definitions render both files: what the two must share, they do.
+        one_host = production["services"][name]
+        for key in ("environment", "healthcheck", "user", "read_only", "cap_drop", "networks"):
+            assert (service.get(key) is None) == (one_host.get(key) is None), f"{name}: {key}"
+        assert service.get("environment") == one_host.get("environment"), name
+        assert service["healthcheck"]["test"] == one_host["healthcheck"]["test"], name
+        assert set(service["networks"]) == set(one_host["networks"]), name
+        assert [secret["source"] for secret in service.get("secrets", [])] == [
+            secret["source"] for secret in one_host.get("secrets", [])
+        ], name
+        assert (
+            service["deploy"]["resources"]["limits"]["pids"]
+            == one_host["deploy"]["resources"]["limits"]["pids"]
+        )
+        if name != "gateway":
+            assert service.get("command") == one_host.get("command"), name
+    # No migrations (scripts/swarm/deploy.sh runs them as jobs) and no log aggregation under Swarm.
+    assert set(stack["services"]) == {"gateway", "postgres", "redis", *answers["services"]}
+    assert stack["services"]["gateway"]["command"] == ["sh", "/etc/nginx/follow-tasks.sh"]
+    for name, network in stack["networks"].items():
+        assert network["driver"] == "overlay", name
+        assert "encrypted" in network["driver_opts"], name
+        assert network.get("internal", False) is (name == "data"), name
+    for name, secret in stack["secrets"].items():
+        assert secret["name"] == f"{answers['project_slug']}_{name}_0123456789ab", name
+        assert secret["file"] == production["secrets"][name]["file"], name

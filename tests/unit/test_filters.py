@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from extensions.filters import (
+    MAX_REPLICAS,
     email_error,
     github_repository_error,
     hostname_error,
@@ -15,6 +16,8 @@ from extensions.filters import (
     js_string,
     json_value,
     range_error,
+    replica_budget_error,
+    replicas_within_budget,
     service_selection_error,
     slugify,
 )
@@ -210,3 +213,35 @@ def test_image_registry_accepts_ghcr_and_docker_hub(registry: str) -> None:
 )
 def test_image_registry_refuses_what_ci_could_not_push_to(registry: str) -> None:
     assert image_registry_error(registry).startswith('The image registry must be "ghcr.io/<owner>"')
+
+
+CORE = ["auth-service", "core-service"]
+
+
+@pytest.mark.parametrize(
+    ("pool_max", "instances", "max_connections", "services", "replicas"),
+    [
+        (10, 2, 100, CORE, 2),  # 2 x 2 x 2 x 10 = 80 of 90
+        (5, 1, 20, CORE, 1),  # 2 x 1 x 1 x 5 = 10 of 10
+        (1, 1, 5000, CORE, MAX_REPLICAS),  # the cap, not the budget
+        (30, 8, 500, ["auth-service", "core-service", "mcp-server"], 1),  # mcp-server holds no pool
+        (10, 2, 100, ["auth-service"], 4),  # one holder: 4 x 2 x 10 = 80
+    ],
+)
+def test_the_replicas_within_budget_are_the_most_that_fit(
+    pool_max: int, instances: int, max_connections: int, services: list[str], replicas: int
+) -> None:
+    assert replicas_within_budget(pool_max, instances, max_connections, services) == replicas
+    assert replica_budget_error(replicas, pool_max, instances, max_connections, services) == ""
+    if replicas < MAX_REPLICAS:
+        refused = replica_budget_error(replicas + 1, pool_max, instances, max_connections, services)
+        assert refused.endswith(f"or run at most {replicas} Swarm replica{'s' if replicas != 1 else ''}."), (
+            refused
+        )
+
+
+def test_replicas_outside_their_range_are_refused_with_the_range() -> None:
+    for replicas in (0, MAX_REPLICAS + 1):
+        assert replica_budget_error(replicas, 10, 2, 100, CORE) == (
+            f"Swarm replicas must be a whole number from 1 to {MAX_REPLICAS}."
+        )
