@@ -218,10 +218,11 @@ def remove_stale_namespaces() -> None:
 
 
 @contextlib.contextmanager
-def running_engine(name: str = "engine") -> Iterator[Engine]:
+def running_engine(name: str = "engine", own_registry: bool = True) -> Iterator[Engine]:
     """The daemon, its bridges and its registry, up for the duration of the block. Each `name` has
     a data root of its own, so that engines of different names run side by side (one per xdist
-    worker), and keep their images apart."""
+    worker), and keep their images apart. Without `own_registry`, the engine is a second server
+    that pulls from another engine's registry once `link` has joined the two."""
     STATE.mkdir(parents=True, exist_ok=True)
     data_root = STATE / "docker" if name == "engine" else STATE / f"docker-{name}"
     # One daemon per data root: a second run on this machine waits here instead of corrupting it.
@@ -272,7 +273,8 @@ def running_engine(name: str = "engine") -> Iterator[Engine]:
                 ["socat", f"UNIX-LISTEN:{socket},fork", f"TCP:{host}:{port}"], folder / "socat.log"
             )
             wait_until(socket.exists, f"the bridge to {host}", timeout=10)
-        start_registry(engine)
+        if own_registry:
+            start_registry(engine)
         # Containers a killed run left behind: the engine is this suite's alone.
         leftovers = engine.docker("ps", "-aq").stdout.split()
         if leftovers:
@@ -337,6 +339,52 @@ def start_registry(engine: Engine) -> None:
         return subprocess.run(probe, capture_output=True, check=False).returncode == 0
 
     wait_until(answers, "the registry", timeout=30)
+
+
+# The two ends of the link between two engines' namespaces: a private network of their own.
+LINK_ADDRESSES = ("10.99.0.1", "10.99.0.2")
+
+
+@contextlib.contextmanager
+def link(first: Engine, second: Engine) -> Iterator[None]:
+    """A veth pair between the two namespaces, LINK_ADDRESSES at its ends, for the duration of the
+    block; and the first engine's registry on the second's loopback, where its images name it
+    (localhost:5000), through the link."""
+    near, far = LINK_ADDRESSES
+    port = REGISTRY.rsplit(":", 1)[1]
+    created = ["ip", "link", "add", "link0", "netns", first.namespace, "type", "veth"]
+    subprocess.run(
+        [*created, "peer", "name", "link0", "netns", second.namespace], check=True, capture_output=True
+    )
+    for engine, address in ((first, near), (second, far)):
+        for command in (
+            ("ip", "address", "add", f"{address}/24", "dev", "link0"),
+            ("ip", "link", "set", "link0", "up"),
+        ):
+            subprocess.run(engine.inside(*command), check=True, capture_output=True)
+    relays = [
+        first.background(
+            first.inside("socat", f"TCP-LISTEN:{port},bind={near},fork,reuseaddr", f"TCP:127.0.0.1:{port}"),
+            first.folder / "socat.log",
+        ),
+        second.background(
+            second.inside("socat", f"TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", f"TCP:{near}:{port}"),
+            second.folder / "socat.log",
+        ),
+    ]
+
+    def reaches() -> bool:
+        probe = second.inside("curl", "-fsS", "-o", "/dev/null", f"http://127.0.0.1:{port}/v2/")
+        return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+
+    try:
+        wait_until(reaches, "the first engine's registry from the second", timeout=30)
+        yield
+    finally:
+        for relay, engine in zip(relays, (first, second), strict=True):
+            stop(relay)
+            engine.processes.remove(relay)
+        subprocess.run(first.inside("ip", "link", "delete", "link0"), capture_output=True, check=False)
 
 
 # ---- stand-in base images ----

@@ -169,15 +169,11 @@ def publish(
     return digests
 
 
-@contextmanager
-def deployed(
-    engine: Engine, built: Images, folder: Path, adapt: Callable[[str], str] = lambda script: script
-) -> Iterator[Production]:
-    """The render's images pushed, the render copied to `folder` as the server's project, and the
-    first deploy run there (`adapt` names what a test must change in it); taken down after."""
-    push(engine, built)
-    shutil.copytree(built.project, folder, ignore=shutil.ignore_patterns("node_modules", "dist", ".git"))
-    script = adapt(first_deploy_commands(folder / "docs/operations.md"))
+def run_first_deploy(
+    engine: Engine, folder: Path, script: str, tags: dict[str, str], timeout: float = 900
+) -> tuple[subprocess.CompletedProcess[str], Production]:
+    """A first deploy's commands run in `folder` as the server's operator runs them (the age
+    identity outside the project), and a client for the stack they bring up."""
     identity = folder.parent / "identity" / "secrets.key"
     started = time.monotonic()
     ran = subprocess.run(
@@ -186,7 +182,7 @@ def deployed(
         env={**engine.env, "SECRETS_IDENTITY": str(identity)},
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
         check=False,
     )
     seconds = time.monotonic() - started
@@ -199,9 +195,22 @@ def deployed(
         f"http://127.0.0.1:{http}",
         context,
         seconds,
-        built.tags,
+        tags,
         identity,
     )
+    return ran, stack
+
+
+@contextmanager
+def deployed(
+    engine: Engine, built: Images, folder: Path, adapt: Callable[[str], str] = lambda script: script
+) -> Iterator[Production]:
+    """The render's images pushed, the render copied to `folder` as the server's project, and the
+    first deploy run there (`adapt` names what a test must change in it); taken down after."""
+    push(engine, built)
+    shutil.copytree(built.project, folder, ignore=shutil.ignore_patterns("node_modules", "dist", ".git"))
+    script = adapt(first_deploy_commands(folder / "docs/operations.md"))
+    ran, stack = run_first_deploy(engine, folder, script, built.tags)
     try:
         if ran.returncode != 0:
             states = stack.compose("ps", "-a", check=False).stdout
