@@ -110,9 +110,10 @@ def swarm(
             shutil.rmtree(stack.unlocked.parent, ignore_errors=True)
 
 
-def swarm_deploy(swarm: Production, *arguments: str) -> subprocess.CompletedProcess[str]:
+def operate(swarm: Production, script: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """One of scripts/swarm/ run as the operator runs it on the manager."""
     return subprocess.run(
-        ["scripts/swarm/deploy.sh", *arguments],
+        [f"scripts/swarm/{script}", *arguments],
         cwd=swarm.folder,
         env=swarm.env,
         capture_output=True,
@@ -183,7 +184,7 @@ def test_a_rolling_update_under_load_fails_no_request(swarm: Production, tmp_pat
     bearer, path = a_workspace(swarm, "swarm-grace@acme.dev")
     started = time.monotonic()
     with paced(swarm, path, bearer) as load:
-        deployed = swarm_deploy(swarm, "1.1.0", "5eed5eed")
+        deployed = operate(swarm, "deploy.sh", "1.1.0", "5eed5eed")
     seconds = time.monotonic() - started
     assert deployed.returncode == 0, deployed.stderr
     assert len(load.outcomes) > 50
@@ -205,7 +206,7 @@ def test_a_broken_release_is_rolled_back_by_swarm_with_no_failed_request(
     bearer, path = a_workspace(swarm, "swarm-hopper@acme.dev")
     started = time.monotonic()
     with paced(swarm, path, bearer) as load:
-        failed = swarm_deploy(swarm, "1.2.0")
+        failed = operate(swarm, "deploy.sh", "1.2.0")
     seconds = time.monotonic() - started
     assert failed.returncode == 1, failed.stderr
     assert "rolling back to 1.1.0" in failed.stderr
@@ -222,6 +223,34 @@ def test_a_broken_release_is_rolled_back_by_swarm_with_no_failed_request(
     )
     assert rolled_back, failed.stderr
     keep_figures("swarm broken release, Swarm's rollback", int(rolled_back[1]))
+
+
+def test_a_rollback_by_hand_goes_back_one_release_by_its_recorded_digests(swarm: Production) -> None:
+    previous = record(swarm, "previous")
+    bearer, path = a_workspace(swarm, "swarm-noether@acme.dev")
+    with paced(swarm, path, bearer) as load:
+        back = operate(swarm, "deploy.sh", "--rollback")
+    assert back.returncode == 0, back.stderr
+    assert load.failures() == []
+    assert record(swarm, "current")["tag"] == previous["tag"] == IMAGE_TAG
+    for service in recorded_answers(swarm.folder)["services"]:
+        assert previous[f"digest.{service}"].endswith("@" + digest_of(swarm, service))
+    keep_figures("swarm rollback by hand", None, load)
+
+
+def test_scaling_keeps_the_connection_budget_and_fails_no_request(swarm: Production) -> None:
+    # 2 pooled services x 2 PM2 workers x a pool of 10: 3 replicas of one and 2 of the other need 100.
+    refused = operate(swarm, "scale.sh", "core-service", "3")
+    assert refused.returncode == 1
+    assert "would bring the database pools to 100 connections, more than the 90" in refused.stderr
+    bearer, path = a_workspace(swarm, "swarm-hamilton@acme.dev")
+    with paced(swarm, path, bearer) as load:
+        for count in ("1", "2"):
+            scaled = operate(swarm, "scale.sh", "core-service", count)
+            assert scaled.returncode == 0, scaled.stderr
+            assert services(swarm)["core-service"] == f"{count}/{count}"
+    assert load.failures() == []
+    assert (swarm.folder / ".deploy/replicas").read_text(encoding="utf-8") == "core-service=2\n"
 
 
 def nodes_of(swarm: Production, service: str) -> list[str]:
@@ -245,14 +274,8 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 300) -> 
 def test_two_nodes_share_the_services_and_draining_one_fails_no_request(
     swarm: Production, worker: Engine
 ) -> None:
-    joined = subprocess.run(
-        ["scripts/swarm/node.sh", "join-command"],
-        cwd=swarm.folder,
-        env=swarm.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    joined = operate(swarm, "node.sh", "join-command")
+    assert joined.returncode == 0, joined.stderr
     command = shlex.split(joined.stdout.strip())
     assert command[:3] == ["docker", "swarm", "join"], joined.stdout
     # The second server advertises its own end of the link.
