@@ -119,13 +119,18 @@ class Production:
         return json.loads(reply.body)
 
 
+def shell_block(document: Path, heading: str) -> list[str]:
+    """The lines of the first `sh` block under the `## <heading>` of a Markdown document."""
+    text = document.read_text(encoding="utf-8")
+    [block] = re.findall(rf"## {re.escape(heading)}\n.*?```sh\n(.*?)```", text, flags=re.DOTALL)
+    return block.splitlines()
+
+
 def first_deploy_commands(operations: Path) -> str:
     """The "First deploy" block of docs/operations.md, with the two lines this machine must change
     named here: the registry is the engine's, and the real certificate is issued by the ops tier
     (against a local ACME CA), so the stack runs on the self-signed stand-in."""
-    text = operations.read_text(encoding="utf-8")
-    [block] = re.findall(r"## First deploy\n.*?```sh\n(.*?)```", text, flags=re.DOTALL)
-    lines = block.splitlines()
+    lines = shell_block(operations, "First deploy")
     release = [line for line in lines if line.endswith(">.env   # the release this server runs")]
     assert len(release) == 1, "the first deploy no longer records the registry and tag in .env"
     assert lines[-1].startswith("infra/certbot/issue.sh"), lines[-1]

@@ -32,6 +32,7 @@ from tests.containers.stack import (
     publish,
     push,
     run_first_deploy,
+    shell_block,
 )
 from tests.engine import LINK_ADDRESSES, Engine, link, running_engine
 from tests.project import recorded_answers
@@ -48,9 +49,7 @@ def first_swarm_deploy(scaling: Path) -> str:
     """The "First deploy on Swarm" block of docs/scaling.md, with what this machine must change:
     the engine's registry, the node's address, and no certificate issuance (the ops tier issues
     one against a local ACME CA; the stack runs on the self-signed stand-in)."""
-    text = scaling.read_text(encoding="utf-8")
-    [block] = re.findall(r"## First deploy on Swarm\n.*?```sh\n(.*?)```", text, flags=re.DOTALL)
-    lines = block.splitlines()
+    lines = shell_block(scaling, "First deploy on Swarm")
     assert lines[-1].startswith("infra/certbot/issue.sh"), lines[-1]
     registry = recorded_answers(scaling.parent.parent)["image_registry"]
     script = "\n".join(lines[:-1]) + "\n"
